@@ -1,0 +1,130 @@
+"""Options every engine command shares, and opening a SyncSession from them.
+
+Declared once here so `status`, `plan`, `sync`, `copy` and `jobs` spell them the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from regionsync.domain import Service, Side
+    from regionsync.sync.runner import ProgressSink
+    from regionsync.sync.session import SyncSession
+
+T = TypeVar("T")
+
+CONFIG = typer.Option(
+    None, "--config", envvar="REGIONSYNC_CONFIG", help="Profile file (default: the user config dir).",
+    show_default=False,
+)
+PROFILE = typer.Option(
+    None, "--profile", "-p", envvar="REGIONSYNC_PROFILE", help="Profile to use (default: the file's default).",
+    show_default=False,
+)
+SERVICE = typer.Option(
+    None, "--service",
+    help="Only this service: document-intelligence, content-understanding or language.", show_default=False,
+)
+JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
+FROM = typer.Option(
+    "primary", "--from", help="Copy from this side: primary (default) or secondary (fail-back).",
+)
+
+
+def parse_side(value: str) -> Side:
+    from regionsync.domain import Side
+
+    try:
+        return Side(value.lower())
+    except ValueError:
+        raise typer.BadParameter("use primary or secondary", param_hint="--from") from None
+
+
+def parse_service(value: str | None) -> list[Service] | None:
+    from regionsync.domain import Service
+
+    if value is None:
+        return None
+    try:
+        return [Service(value)]
+    except ValueError:
+        names = ", ".join(s.value for s in Service)
+        raise typer.BadParameter(f"unknown service {value!r}; use one of {names}", param_hint="--service") from None
+
+
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_UNIT = {"": 3600, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_age(value: str | None) -> timedelta | None:
+    """'24h', '90m', '2d' → timedelta (a bare number means hours)."""
+    if value is None:
+        return None
+    match = _AGE.match(value)
+    if not match:
+        raise typer.BadParameter("use a duration such as 24h, 90m or 2d", param_hint="--max-age")
+    return timedelta(seconds=float(match.group(1)) * _UNIT[match.group(2)])
+
+
+def open_session(
+    config: Path | None,
+    profile: str | None,
+    service: str | None,
+    *,
+    on_event: ProgressSink | None = None,
+    concurrency: int = 4,
+) -> SyncSession:
+    """Load the profile and build the session; errors leave through `fail()` with exit code 2."""
+    from regionsync.cli.common import load_context
+    from regionsync.locations import journal_file
+    from regionsync.sync.journal import Journal
+    from regionsync.sync.session import SyncSession
+
+    _config, name, prof = load_context(config, profile, service)
+    journal = Journal(journal_file())
+    return SyncSession(
+        name,
+        prof,
+        journal=journal,
+        services=parse_service(service),
+        on_event=on_event,
+        concurrency=concurrency,
+    )
+
+
+def run_async(make: Callable[[], Awaitable[T]]) -> T:
+    """Run the command's coroutine; a RegionSyncError ends the command with its explanation, exit 2."""
+    from regionsync.cli.common import exit_with
+    from regionsync.errors import RegionSyncError
+
+    try:
+        return asyncio.run(_call(make))
+    except RegionSyncError as error:
+        exit_with(error)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("Interrupted. Journaled jobs continue with: regionsync jobs resume", err=True)
+        raise typer.Exit(130) from None
+
+
+async def _call(make: Callable[[], Awaitable[T]]) -> T:
+    return await make()
+
+
+def is_tty() -> bool:
+    return os.isatty(1)
+
+
+def emit_json(data: Any) -> None:
+    import json
+
+    typer.echo(json.dumps(data, ensure_ascii=False))

@@ -1,0 +1,265 @@
+"""Turn engine results into what the CLI prints: Rich tables for people, JSON for scripts.
+
+The JSON shapes are documented in the README; keep them stable (scripts parse them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from regionsync.domain import Asset, AssetPair, Job, SyncStatus
+from regionsync.sync.inventory import ServiceStatus
+from regionsync.sync.plan import Plan
+
+STATUS_STYLE: dict[SyncStatus, str] = {
+    SyncStatus.IN_SYNC: "green",
+    SyncStatus.MISSING: "yellow",
+    SyncStatus.DRIFTED: "magenta",
+    SyncStatus.EXTRA: "cyan",
+    SyncStatus.COPYING: "blue",
+    SyncStatus.FAILED: "bold red",
+    SyncStatus.UNKNOWN: "red",
+}
+
+
+def stamp(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def age(since: datetime | None, now: datetime | None = None) -> str:
+    """'3 h 12 min' — how long ago, for the recovery point."""
+    if since is None:
+        return ""
+    delta = (now or datetime.now(UTC)) - since
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"
+
+
+def _cell(asset: Asset | None) -> Text:
+    if asset is None:
+        return Text("")
+    when = asset.changed.strftime("%Y-%m-%d") if asset.changed else ""
+    return Text.assemble(asset.name, ("  " + asset.state, "dim"), ("  " + when, "dim"))
+
+
+def status_table(status: ServiceStatus) -> Group:
+    """One table per service: both sides aligned by asset, the status as glyph and word."""
+    ready = status.readiness
+    title = (
+        f"{status.service.value} ({status.api_version})  ·  {status.source.label} → {status.target.label}"
+        f"  ·  failover readiness {ready.servable}/{ready.total}"
+    )
+    if ready.oldest_gap:
+        title += f"  ·  oldest gap {age(ready.oldest_gap)}"
+    table = Table(title=title, title_justify="left", expand=False, show_lines=False)
+    table.add_column("kind", style="dim")
+    table.add_column(status.source.label)
+    table.add_column("status")
+    table.add_column(status.target.label)
+    table.add_column("reason", style="dim", overflow="fold")
+    for pair in status.pairs:
+        st = pair.status
+        table.add_row(
+            pair.kind.value,
+            _cell(pair.primary),
+            Text(f"{st.glyph} {st.value}", style=STATUS_STYLE[st]),
+            _cell(pair.secondary),
+            pair.reason,
+        )
+    parts: list[Any] = [table]
+    for side, error in status.errors.items():
+        parts.append(Text(f"{side.value}: {error.one_line()}", style="red"))
+    return Group(*parts)
+
+
+def asset_json(asset: Asset | None) -> dict[str, Any] | None:
+    if asset is None:
+        return None
+    return {
+        "id": asset.id,
+        "name": asset.name,
+        "state": asset.state,
+        "description": asset.description,
+        "created": stamp(asset.created) or None,
+        "modified": stamp(asset.modified) or None,
+    }
+
+
+def pair_json(pair: AssetPair) -> dict[str, Any]:
+    return {
+        "kind": pair.kind.value,
+        "name": pair.name,
+        "status": pair.status.value,
+        "glyph": pair.status.glyph,
+        "reason": pair.reason,
+        "waiting_since": stamp(pair.waiting_since) or None,
+        "primary": asset_json(pair.primary),
+        "secondary": asset_json(pair.secondary),
+    }
+
+
+def status_json(status: ServiceStatus) -> dict[str, Any]:
+    ready = status.readiness
+    return {
+        "service": status.service.value,
+        "api_version": status.api_version,
+        "source": {"side": status.source.side.value, "region": status.source.region,
+                   "endpoint": status.source.endpoint},
+        "target": {"side": status.target.side.value, "region": status.target.region,
+                   "endpoint": status.target.endpoint},
+        "readiness": {
+            "servable": ready.servable,
+            "total": ready.total,
+            "unknown": ready.unknown,
+            "oldest_gap": stamp(ready.oldest_gap) or None,
+        },
+        "errors": {side.value: err.one_line() for side, err in status.errors.items()},
+        "assets": [pair_json(p) for p in status.pairs],
+    }
+
+
+def status_exit_code(statuses: list[ServiceStatus], max_age: timedelta | None = None) -> int:
+    """Like diff: 0 the secondary can serve everything, 1 differences, 2 a side could not be read."""
+    now = datetime.now(UTC)
+    if any(s.errors for s in statuses) or any(
+        p.status is SyncStatus.UNKNOWN for s in statuses for p in s.pairs
+    ):
+        return 2
+    lagging = [
+        p
+        for s in statuses
+        for p in s.pairs
+        if p.status in (SyncStatus.MISSING, SyncStatus.DRIFTED, SyncStatus.COPYING, SyncStatus.FAILED)
+    ]
+    if max_age is not None:
+        lagging = [
+            p
+            for p in lagging
+            if p.status in (SyncStatus.MISSING, SyncStatus.DRIFTED, SyncStatus.FAILED)
+            and p.waiting_since is not None
+            and now - p.waiting_since > max_age
+        ]
+    return 1 if lagging else 0
+
+
+def plan_table(plan: Plan) -> Group:
+    head = Text.assemble(
+        (f"{plan.service.value} ({plan.api_version})", "bold"),
+        f"  {plan.source.label} → {plan.target.label}: ",
+        (f"{len(plan.copies)} to copy", "green" if plan.copies else ""),
+        f", {len(plan.refusals)} refused, {plan.in_sync} in sync, {plan.extra} extra, {plan.copying} copying",
+    )
+    if plan.quota and plan.quota.custom_limit is not None:
+        head.append(f"  ·  target quota {plan.quota.custom_count}/{plan.quota.custom_limit}", style="dim")
+    parts: list[Any] = [head]
+    if plan.copies:
+        table = Table(show_header=True, box=None, pad_edge=False)
+        table.add_column("action")
+        table.add_column("kind", style="dim")
+        table.add_column("asset")
+        table.add_column("target id")
+        table.add_column("why", style="dim")
+        for c in plan.copies:
+            action = Text("replace", style="magenta") if c.replace_id else Text("copy", style="green")
+            table.add_row(action, c.kind.value, c.name, c.target_id or "(new id)", c.reason)
+        parts.append(table)
+    if plan.refusals:
+        table = Table(show_header=True, box=None, pad_edge=False)
+        table.add_column("refused", style="red")
+        table.add_column("kind", style="dim")
+        table.add_column("why")
+        table.add_column("what to do", style="dim")
+        for r in plan.refusals:
+            table.add_row(r.name, r.kind.value, r.why, r.todo)
+        parts.append(table)
+    return Group(*parts)
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "service": plan.service.value,
+        "api_version": plan.api_version,
+        "source": {"side": plan.source.side.value, "region": plan.source.region},
+        "target": {"side": plan.target.side.value, "region": plan.target.region},
+        "copies": [
+            {
+                "kind": c.kind.value,
+                "name": c.name,
+                "source_id": c.source_id,
+                "target_id": c.target_id,
+                "replace": c.replace_id is not None,
+                "reason": c.reason,
+            }
+            for c in plan.copies
+        ],
+        "refusals": [{"kind": r.kind.value, "name": r.name, "why": r.why, "todo": r.todo} for r in plan.refusals],
+        "in_sync": plan.in_sync,
+        "extra": plan.extra,
+        "copying": plan.copying,
+        "quota": (
+            {"count": plan.quota.custom_count, "limit": plan.quota.custom_limit} if plan.quota else None
+        ),
+    }
+
+
+def job_json(job: Job, *, steps: bool = False) -> dict[str, Any]:
+    data = job.model_dump(mode="json", exclude={"steps"})
+    if steps:
+        data["steps"] = [s.model_dump(mode="json") for s in job.steps]
+    return data
+
+
+def jobs_table(jobs: list[Job]) -> Table:
+    table = Table(show_header=True)
+    table.add_column("job")
+    table.add_column("state")
+    table.add_column("asset")
+    table.add_column("direction", style="dim")
+    table.add_column("last step", style="dim")
+    table.add_column("updated", style="dim")
+    table.add_column("error", overflow="fold")
+    styles = {"succeeded": "green", "failed": "red", "running": "blue", "pending": "yellow", "canceled": "dim"}
+    for job in jobs:
+        last = job.steps[-1].name if job.steps else ""
+        table.add_row(
+            job.id,
+            Text(job.state.value, style=styles.get(job.state.value, "")),
+            f"{job.kind.value} {job.asset_name}",
+            f"{job.source_side.value} → {job.source_side.other.value}",
+            last,
+            stamp(job.updated),
+            job.error or "",
+        )
+    return table
+
+
+def job_detail(job: Job) -> Group:
+    lines: list[Any] = [
+        Text.assemble(("job ", "dim"), (job.id, "bold"), "  ", job.state.value),
+        Text(f"{job.service.value} {job.kind.value} {job.asset_name} ({job.api_version})"),
+        Text(f"from {job.source_endpoint} ({job.source_id})"),
+        Text(f"to   {job.target_endpoint} ({job.target_id or 'id not yet assigned'})"),
+    ]
+    if job.error:
+        lines.append(Text(f"error: {job.error}", style="red"))
+    table = Table(show_header=True, box=None)
+    for col in ("#", "step", "state", "percent", "operation", "error"):
+        table.add_column(col)
+    for s in job.steps:
+        table.add_row(
+            str(s.index), s.name, s.state.value, "" if s.percent is None else f"{s.percent}%",
+            s.operation_url or "", s.error or "",
+        )
+    lines.append(table)
+    return Group(*lines)

@@ -1,0 +1,528 @@
+"""Profiles: the TOML file naming each pair of resources, as strict pydantic models.
+
+```toml
+default_profile = "contoso"
+[profiles.contoso.document-intelligence]
+api_version = "2024-11-30"
+primary   = { endpoint = "https://…", region = "eastus", resource_id = "/subscriptions/…", key = "keyring" }
+secondary = { endpoint = "https://…", region = "westus2", resource_id = "/subscriptions/…", key = "env:VAR" }
+```
+
+The file lives in the platform's user config dir (`regionsync/config.toml`), or where `--config` /
+`REGIONSYNC_CONFIG` say. A malformed file is reported with its path, line and field and is never
+overwritten; `save_config` writes atomically with mode 0600. Keys never live here: `key` only names
+where the key comes from (see `credentials.py`). The API versions each service accepts are one
+table, `SERVICE_API_VERSIONS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+
+from regionsync.credentials import parse_key_source
+from regionsync.domain import Service, Side
+from regionsync.errors import RegionSyncError, Remedy
+
+SERVICE_API_VERSIONS: dict[Service, tuple[str, ...]] = {
+    Service.DOCUMENT_INTELLIGENCE: ("2.1", "2022-08-31", "2023-07-31", "2024-11-30"),
+    Service.CONTENT_UNDERSTANDING: ("2025-11-01",),
+    Service.LANGUAGE: ("2022-05-01", "2023-04-01"),
+}
+"""Every API version regionsync speaks, per service, oldest first; the last is the default."""
+
+CONFIG_ENV = "REGIONSYNC_CONFIG"
+PROFILE_ENV = "REGIONSYNC_PROFILE"
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_REGION = re.compile(r"^[a-z0-9]+$")
+_HOW_TO_ADD = (
+    "Add one with `regionsync profile add <name>`, or run `make demo` for the emulator's demo profile."
+)
+
+
+DEFAULT_API_VERSIONS: dict[Service, str] = {
+    service: versions[-1] for service, versions in SERVICE_API_VERSIONS.items()
+}
+"""The newest version of each service: what a profile without `api_version` speaks."""
+
+
+def default_api_version(service: Service) -> str:
+    """The newest API version regionsync speaks for `service`."""
+    return SERVICE_API_VERSIONS[service][-1]
+
+
+class SideConfig(BaseModel):
+    """One resource of a pair: where it is, what it is, and where its key comes from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: str
+    """`https://<name>.cognitiveservices.azure.com` (the emulator: `http://127.0.0.1:<port>/<name>`)."""
+    region: str
+    """Azure region name as the copy API wants it: lower case, no spaces (`westus2`)."""
+    resource_id: str
+    """`/subscriptions/…/providers/Microsoft.CognitiveServices/accounts/<name>` (the copy target needs it)."""
+    key: str = "keyring"
+    """Where the key comes from: `keyring`, `env:VARIABLE` or `entra`. Never the key itself."""
+    encrypted: bool | None = None
+    """Optional: whether the resource encrypts with a customer-managed key (AEK/CMK); unknown if absent."""
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        text = value.strip().rstrip("/")
+        match = re.match(r"^(https?)://([^/?#\s]+)(/[^?#\s]*)?$", text)
+        if not match:
+            raise PydanticCustomError(
+                "endpoint", "must be an http(s) URL such as https://<name>.cognitiveservices.azure.com"
+            )
+        return text
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        text = value.strip()
+        if not _REGION.match(text):
+            suggestion = re.sub(r"[^a-z0-9]", "", text.lower())
+            raise PydanticCustomError(
+                "region",
+                "must be an Azure region name in lower case without spaces (e.g. {suggestion})",
+                {"suggestion": suggestion or "westus2"},
+            )
+        return text
+
+    @field_validator("resource_id")
+    @classmethod
+    def _resource_id(cls, value: str) -> str:
+        text = value.strip()
+        if not text.startswith("/subscriptions/"):
+            raise PydanticCustomError(
+                "resource_id",
+                "must be the resource's Azure id (/subscriptions/…/providers/Microsoft.CognitiveServices/"
+                "accounts/<name>), shown on its Properties page",
+            )
+        return text
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        try:
+            return str(parse_key_source(value))
+        except ValueError as exc:
+            raise PydanticCustomError("key_source", str(exc)) from None
+
+
+class ServiceProfile(BaseModel):
+    """One service of a profile: its API version and the two sides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_version: str = ""
+    """Empty means the newest version the service speaks; validation fills it in."""
+    primary: SideConfig | None = None
+    secondary: SideConfig | None = None
+
+    def side(self, side: Side, service: Service | None = None) -> SideConfig:
+        """The side's settings; a RegionSyncError saying how to add it when it is not configured."""
+        found = self.primary if side is Side.PRIMARY else self.secondary
+        if found is None:
+            of = f" of {service.value}" if service else ""
+            option = f" --service {service.value}" if service else ""
+            raise RegionSyncError(
+                what=f"The {side.value} side{of} is not configured",
+                todo=f"Add it with `regionsync profile add <profile>{option} --side {side.value}`.",
+                code="SideMissing",
+                remedy=str(Remedy.FIX_PROFILE),
+            )
+        return found
+
+
+_SERVICE_FIELDS: dict[Service, str] = {service: service.value.replace("-", "_") for service in Service}
+
+
+class Profile(BaseModel):
+    """A named pair of resources per service: `document-intelligence`, `content-understanding`, `language`."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    document_intelligence: ServiceProfile | None = Field(default=None, alias="document-intelligence")
+    content_understanding: ServiceProfile | None = Field(default=None, alias="content-understanding")
+    language: ServiceProfile | None = Field(default=None, alias="language")
+
+    @field_validator(*_SERVICE_FIELDS.values())
+    @classmethod
+    def _api_version(cls, value: ServiceProfile | None, info: Any) -> ServiceProfile | None:
+        if value is None:
+            return None
+        service = Service(info.field_name.replace("_", "-"))
+        allowed = SERVICE_API_VERSIONS[service]
+        if not value.api_version:
+            return value.model_copy(update={"api_version": allowed[-1]})
+        if value.api_version not in allowed:
+            raise PydanticCustomError(
+                "api_version",
+                "api_version {version!r} is not one {service} speaks; use one of {allowed}",
+                {"version": value.api_version, "service": service.value, "allowed": ", ".join(allowed)},
+            )
+        return value
+
+    def services(self) -> dict[Service, ServiceProfile]:
+        """The configured services, in the table's order."""
+        found = {service: getattr(self, name) for service, name in _SERVICE_FIELDS.items()}
+        return {service: sp for service, sp in found.items() if sp is not None}
+
+    def service(self, service: Service | None = None) -> tuple[Service, ServiceProfile]:
+        """One service of the profile: the one asked for, or the only one configured."""
+        configured = self.services()
+        if service is None:
+            if len(configured) == 1:
+                return next(iter(configured.items()))
+            if not configured:
+                raise RegionSyncError(
+                    what="The profile configures no service",
+                    todo="Add one with `regionsync profile add <profile> --service document-intelligence`.",
+                    code="ServiceMissing",
+                    remedy=str(Remedy.FIX_PROFILE),
+                )
+            raise RegionSyncError(
+                what="The profile configures several services; say which one",
+                todo=f"Pass --service with one of: {', '.join(s.value for s in configured)}.",
+                code="ServiceAmbiguous",
+            )
+        if service not in configured:
+            raise RegionSyncError(
+                what=f"The profile does not configure {service.value}",
+                todo=f"Add it with `regionsync profile add <profile> --service {service.value}`.",
+                code="ServiceMissing",
+                remedy=str(Remedy.FIX_PROFILE),
+            )
+        return service, configured[service]
+
+    def with_service(self, service: Service, value: ServiceProfile | None) -> Profile:
+        """A copy with one service set (or removed with None)."""
+        return self.model_copy(update={_SERVICE_FIELDS[service]: value})
+
+
+class Config(BaseModel):
+    """The whole file: the default profile's name and every profile."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_profile: str | None = None
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+
+    @field_validator("profiles")
+    @classmethod
+    def _names(cls, value: dict[str, Profile]) -> dict[str, Profile]:
+        for name in value:
+            if not _PROFILE_NAME.match(name):
+                raise PydanticCustomError(
+                    "profile_name",
+                    "profile name {name!r} may only hold letters, digits, '-' and '_'",
+                    {"name": name},
+                )
+        return value
+
+
+def service_pairs(profile: Profile) -> list[tuple[Service, ServiceProfile]]:
+    """Every configured service of a profile whose two sides are both configured.
+
+    A service with a side missing is an error naming the side and how to add it.
+    """
+    pairs: list[tuple[Service, ServiceProfile]] = []
+    for service, sp in profile.services().items():
+        for side in Side:
+            sp.side(side, service)
+        pairs.append((service, sp))
+    return pairs
+
+
+def valid_profile_name(name: str) -> bool:
+    return bool(_PROFILE_NAME.match(name))
+
+
+# ------------------------------------------------------------------------------------------------ errors
+
+
+@dataclass
+class ConfigError(RegionSyncError):
+    """A config file that cannot be used: names the file, the line and the field."""
+
+    path: str = ""
+    line: int | None = None
+    field_path: str = ""
+
+
+def _config_error(path: Path, line: int | None, field_path: str, problem: str) -> ConfigError:
+    where = f"{path}" + (f", line {line}" if line else "")
+    field_text = f" ({field_path})" if field_path else ""
+    return ConfigError(
+        what=f"{where}: {problem}{field_text}",
+        why="The profiles file does not match what regionsync expects; it was left as it is.",
+        todo=f"Fix the file by hand at {path}{f' line {line}' if line else ''}, or move it away and run "
+        "`regionsync profile add <name>`.",
+        code="ConfigInvalid",
+        remedy=str(Remedy.FIX_PROFILE),
+        path=str(path),
+        line=line,
+        field_path=field_path,
+    )
+
+
+# ------------------------------------------------------------------------------------------------- paths
+
+
+def default_config_path() -> Path:
+    """The platform's user config dir + `regionsync/config.toml`."""
+    from platformdirs import user_config_path
+
+    return user_config_path("regionsync") / "config.toml"
+
+
+def config_path(explicit: Path | str | None = None) -> Path:
+    """`--config` if given, else `$REGIONSYNC_CONFIG`, else the platform default."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get(CONFIG_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return default_config_path()
+
+
+# ------------------------------------------------------------------------------------------- load & save
+
+
+def load_config(path: Path | str, *, missing_ok: bool = True) -> Config:
+    """Read and validate the profiles file; an absent file is an empty config (unless `missing_ok=False`)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if missing_ok:
+            return Config()
+        raise _config_error(path, None, "", "no such file") from None
+    except OSError as exc:
+        raise _config_error(path, None, "", f"cannot be read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _config_error(path, None, "", "is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        raise _config_error(path, line, "", f"is not valid TOML: {_strip_position(str(exc))}") from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        loc = tuple(str(part) for part in first["loc"])
+        if first.get("type") == "api_version":
+            loc = (*loc, "api_version")
+        problem = _problem_text(first)
+        raise _config_error(path, locate_line(text, loc), ".".join(loc), problem) from None
+
+
+def _problem_text(error: Any) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+
+
+def _line_from_message(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def _strip_position(message: str) -> str:
+    return re.sub(r"\s*\(at line \d+, column \d+\)", "", message).strip()
+
+
+def save_config(config: Config, path: Path | str) -> None:
+    """Write the file atomically (temp file + rename), mode 0600, in a 0700 directory if it is new."""
+    path = Path(path)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    text = dumps_toml(config_to_data(config))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    os.chmod(path, 0o600)
+
+
+def config_to_data(config: Config) -> dict[str, Any]:
+    """The plain data of a config, as it is written (aliases, no empty values)."""
+    data = config.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not data.get("profiles"):
+        data.pop("profiles", None)
+    return data
+
+
+# -------------------------------------------------------------------------------------- profile choice
+
+
+def select_profile(config: Config, name: str | None = None) -> tuple[str, Profile]:
+    """The profile to use: `name` (--profile) > `$REGIONSYNC_PROFILE` > `default_profile` > the only one."""
+    chosen = name or os.environ.get(PROFILE_ENV, "").strip() or config.default_profile
+    if not config.profiles:
+        raise RegionSyncError(
+            what="No profile is configured",
+            why="regionsync needs a profile naming the primary and secondary resources.",
+            todo=_HOW_TO_ADD,
+            code="NoProfile",
+            remedy=str(Remedy.FIX_PROFILE),
+        )
+    if not chosen:
+        if len(config.profiles) == 1:
+            return next(iter(config.profiles.items()))
+        raise RegionSyncError(
+            what="Several profiles are configured and none is the default",
+            todo=f"Pass --profile (one of: {', '.join(sorted(config.profiles))}), set {PROFILE_ENV}, or set "
+            "`default_profile` in the config file.",
+            code="NoProfileChosen",
+        )
+    if chosen not in config.profiles:
+        raise RegionSyncError(
+            what=f"There is no profile named {chosen!r}",
+            todo=f"Use one of: {', '.join(sorted(config.profiles))} — or add it with "
+            f"`regionsync profile add {chosen}`.",
+            code="ProfileNotFound",
+            remedy=str(Remedy.FIX_PROFILE),
+        )
+    return chosen, config.profiles[chosen]
+
+
+# --------------------------------------------------------------------------------------- a TOML writer
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(name: str) -> str:
+    return name if _BARE_KEY.match(name) else _string(name)
+
+
+def _string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _inline(table: dict[str, Any]) -> str:
+    if not table:
+        return "{}"
+    return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in table.items()) + " }"
+
+
+def _value(value: Any) -> str:
+    return _inline(value) if isinstance(value, dict) else _scalar(value)
+
+
+def _is_leafy(value: Any) -> bool:
+    """A table written inline: every value is a scalar (or a list of scalars)."""
+    return isinstance(value, dict) and all(not isinstance(v, dict) for v in value.values())
+
+
+def dumps_toml(data: dict[str, Any]) -> str:
+    """A small TOML writer for the config's shape: scalars, lists, tables; leaf tables inside a
+    table are written inline (`primary = { … }`), deeper ones as `[a.b.c]` headers."""
+    lines: list[str] = []
+
+    def table(path: list[str], body: dict[str, Any], top: bool) -> None:
+        simple = {k: v for k, v in body.items() if not isinstance(v, dict) or (not top and _is_leafy(v))}
+        nested = {k: v for k, v in body.items() if k not in simple}
+        if simple and path:
+            if lines:
+                lines.append("")
+            lines.append("[" + ".".join(_key(p) for p in path) + "]")
+        for k, v in simple.items():
+            lines.append(f"{_key(k)} = {_value(v)}")
+        for k, v in nested.items():
+            table([*path, k], v, top=False)
+
+    table([], data, top=True)
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------- error → line number
+
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_ASSIGN = re.compile(
+    r"^\s*((?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="
+)
+_INLINE_KEY = re.compile(r"[{,]\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
+_KEY_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+)")
+
+
+def _split_key(text: str) -> list[str]:
+    return [m.group(1) or m.group(2) or m.group(3) or "" for m in _KEY_PART.finditer(text)]
+
+
+def locate_line(text: str, loc: tuple[str, ...]) -> int | None:
+    """The 1-based line of the TOML text that best holds `loc` (the longest matching key path)."""
+    best_line: int | None = None
+    best_len = 0
+    current: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header and not line.lstrip().startswith("[["):
+            current = _split_key(header.group(1))
+            candidates = [current]
+        else:
+            assign = _ASSIGN.match(line)
+            if not assign:
+                continue
+            base = [*current, *_split_key(assign.group(1))]
+            candidates = [base]
+            rest = line[assign.end() :]
+            candidates += [[*base, _split_key(m.group(1))[0]] for m in _INLINE_KEY.finditer(rest)]
+        for path in candidates:
+            size = _common_prefix(path, loc)
+            if size == len(path) and size > best_len:
+                best_line, best_len = number, size
+    return best_line
+
+
+def _common_prefix(path: list[str], loc: tuple[str, ...]) -> int:
+    size = 0
+    for a, b in zip(path, loc, strict=False):
+        if a != b:
+            break
+        size += 1
+    return size

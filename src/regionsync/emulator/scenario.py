@@ -1,0 +1,342 @@
+"""Scenario files: the TOML that describes an emulated world (documented in `regionsync emulator --help`).
+
+`parse_scenario(text, source=...)` and `load_scenario(path)` return a validated `Scenario`;
+anything wrong raises `ScenarioError` whose message names the file, the line and the field
+(``demo.toml:12: resource[1].model[0].doc_types: Input should be a valid list``). Unknown keys
+are errors, so a typo never passes silently. `populate(world, scenario)` builds the world.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from regionsync.emulator.toml_lines import key_lines, line_of
+from regionsync.emulator.world import World
+
+ASSET_ID = r"^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$"
+RESOURCE_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9-]{1,62}$"
+REGION = r"^[a-z0-9]{1,24}$"
+SERVICES = ("document-intelligence", "content-understanding", "language")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message names the file, the line and the field."""
+
+    def __init__(self, message: str, *, source: str = "", line: int | None = None, field: str = "") -> None:
+        super().__init__(message)
+        self.source = source
+        self.line = line
+        self.field = field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClockSpec(_Strict):
+    speed: float = Field(default=1.0, ge=0)
+    copy_seconds: float = Field(default=6.0, gt=0)
+    start: datetime | None = None
+
+
+class ModelSpec(_Strict):
+    id: str = Field(pattern=ASSET_ID)
+    description: str | None = Field(default=None, max_length=4096)
+    doc_types: list[str] = Field(default_factory=lambda: ["default"], min_length=1)
+    fields: list[str] = Field(default_factory=lambda: ["Name", "Date", "Amount"])
+    build_mode: Literal["template", "neural"] = "template"
+    tags: dict[str, str] = Field(default_factory=dict)
+    created: datetime | None = None
+    api_version: Literal["2022-08-31", "2023-07-31", "2024-11-30"] = "2023-07-31"
+
+
+class ClassifierSpec(_Strict):
+    id: str = Field(pattern=ASSET_ID)
+    description: str | None = Field(default=None, max_length=4096)
+    doc_types: list[str] = Field(min_length=1)
+    created: datetime | None = None
+    api_version: Literal["2023-07-31", "2024-11-30"] = "2024-11-30"
+
+
+class LegacyModelSpec(_Strict):
+    name: str = Field(min_length=1, max_length=1024)
+    id: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+    fields: list[str] = Field(default_factory=lambda: ["Name", "Date", "Total"])
+    composed: bool = False
+    created: datetime | None = None
+
+
+class GenerateSpec(_Strict):
+    """Bulk assets for benches and pagination demos: `count` of them named `prefix` + number."""
+
+    count: int = Field(ge=1, le=100_000)
+    prefix: str = "bulk-"
+    kind: Literal["model", "legacy_model", "classifier"] = "model"
+    description: str | None = None
+
+
+class ResourceSpec(_Strict):
+    name: str = Field(pattern=RESOURCE_NAME)
+    service: Literal["document-intelligence", "content-understanding", "language"] = "document-intelligence"
+    region: str = Field(pattern=REGION)
+    keys: list[str] | None = Field(default=None, min_length=2, max_length=2)
+    custom_model_limit: int = Field(default=250, ge=0)
+    encrypted: bool = False
+    resource_id: str | None = None
+    model: list[ModelSpec] = Field(default_factory=list)
+    legacy_model: list[LegacyModelSpec] = Field(default_factory=list)
+    classifier: list[ClassifierSpec] = Field(default_factory=list)
+    generate: list[GenerateSpec] = Field(default_factory=list)
+
+    @field_validator("keys")
+    @classmethod
+    def _keys_not_blank(cls, keys: list[str] | None) -> list[str] | None:
+        if keys is not None and any(not k.strip() for k in keys):
+            raise ValueError("keys must not be blank")
+        return keys
+
+    @model_validator(mode="after")
+    def _unique_assets(self) -> ResourceSpec:
+        for kind, items in (("model", self.model), ("classifier", self.classifier)):
+            seen: set[str] = set()
+            for item in items:
+                if item.id in seen:
+                    raise ValueError(f"{kind} id {item.id!r} appears twice")
+                seen.add(item.id)
+        return self
+
+
+class _Scoped(_Strict):
+    region: str | None = None
+    resource: str | None = None
+
+
+class OutageFault(_Strict):
+    kind: Literal["outage"]
+    region: str
+
+
+class LatencyFault(_Scoped):
+    kind: Literal["latency"]
+    ms: float = Field(gt=0)
+
+
+class ThrottleFault(_Scoped):
+    kind: Literal["throttle"]
+    share: float = Field(gt=0, le=1)
+    retry_after: int = Field(default=1, ge=0)
+    count: int | None = Field(default=None, ge=1)
+
+
+class ErrorsFault(_Scoped):
+    kind: Literal["errors"]
+    share: float = Field(gt=0, le=1)
+    status: int = Field(default=503, ge=500, le=599)
+    count: int | None = Field(default=None, ge=1)
+
+
+class MalformedFault(_Scoped):
+    kind: Literal["malformed"]
+    share: float = Field(gt=0, le=1)
+    count: int | None = Field(default=None, ge=1)
+
+
+class CopyFailureFault(_Scoped):
+    kind: Literal["copy-failure"]
+    at_percent: int = Field(default=50, ge=0, le=99)
+    count: int | None = Field(default=None, ge=1)
+
+
+Fault = Annotated[
+    OutageFault | LatencyFault | ThrottleFault | ErrorsFault | MalformedFault | CopyFailureFault,
+    Field(discriminator="kind"),
+]
+
+
+class Scenario(_Strict):
+    """A validated scenario file."""
+
+    clock: ClockSpec = Field(default_factory=ClockSpec)
+    resource: list[ResourceSpec] = Field(default_factory=list)
+    fault: list[Fault] = Field(default_factory=list)
+    _source: str = PrivateAttr(default="<scenario>")
+
+    @property
+    def source(self) -> str:
+        """The file (or name) the scenario was read from."""
+        return self._source
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif (
+            part in ("outage", "latency", "throttle", "errors", "malformed", "copy-failure")
+            and text.startswith("fault")
+            and text.endswith("]")
+        ):
+            continue
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+def _error(source: str, text: str, loc: tuple[Any, ...], message: str) -> ScenarioError:
+    line = line_of(key_lines(text), loc)
+    field = _field_name(loc)
+    where = f"{source}:{line}" if line else source
+    return ScenarioError(f"{where}: {field}: {message}", source=source, line=line, field=field)
+
+
+def _cross_checks(scenario: Scenario) -> list[tuple[tuple[Any, ...], str]]:
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    names: set[str] = set()
+    regions = {r.region for r in scenario.resource}
+    for i, resource in enumerate(scenario.resource):
+        if resource.name in names:
+            problems.append((("resource", i, "name"), f"resource name {resource.name!r} appears twice"))
+        names.add(resource.name)
+    for i, fault in enumerate(scenario.fault):
+        region = getattr(fault, "region", None)
+        if region is not None and region not in regions:
+            problems.append((("fault", i, "region"), f"no resource is in region {region!r}"))
+        target = getattr(fault, "resource", None)
+        if target is not None and target not in names:
+            problems.append((("fault", i, "resource"), f"no resource is named {target!r}"))
+    return problems
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """Validate scenario TOML; raises ScenarioError naming `source`, the line and the field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        where = f"{source}:{line}" if line else source
+        raise ScenarioError(f"{where}: TOML syntax error: {exc}", source=source, line=line) from None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        raise _error(source, text, tuple(first["loc"]), message) from None
+    for loc, message in _cross_checks(scenario):
+        raise _error(source, text, loc, message)
+    scenario._source = source
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(
+            f"{path}: cannot read the scenario file: {exc.strerror or exc}", source=str(path)
+        ) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: the scenario file is not UTF-8 text", source=str(path)) from None
+    return parse_scenario(text, source=str(path))
+
+
+def demo_scenario_path() -> Path:
+    """The shipped demo scenario (a primary and a secondary for v2.1 and for v3+/v4)."""
+    return Path(__file__).with_name("scenarios") / "demo.toml"
+
+
+def populate(world: World, scenario: Scenario) -> None:
+    """Create the scenario's resources, assets and faults in `world`."""
+    for spec in scenario.resource:
+        world.add_resource(
+            spec.name,
+            service=spec.service,
+            region=spec.region,
+            keys=spec.keys,
+            custom_model_limit=spec.custom_model_limit,
+            encrypted=spec.encrypted,
+            resource_id=spec.resource_id,
+        )
+        for model in spec.model:
+            world.add_model(
+                spec.name,
+                model.id,
+                description=model.description,
+                doc_types=model.doc_types,
+                tags=model.tags,
+                fields=model.fields,
+                build_mode=model.build_mode,
+                created=model.created,
+                api_version=model.api_version,
+            )
+        for legacy in spec.legacy_model:
+            world.add_legacy_model(
+                spec.name,
+                legacy.name,
+                model_id=legacy.id.lower() if legacy.id else None,
+                fields=legacy.fields,
+                composed=legacy.composed,
+                created=legacy.created,
+            )
+        for classifier in spec.classifier:
+            world.add_classifier(
+                spec.name,
+                classifier.id,
+                doc_types=classifier.doc_types,
+                description=classifier.description,
+                created=classifier.created,
+                api_version=classifier.api_version,
+            )
+        for bulk in spec.generate:
+            _generate(world, spec.name, bulk)
+    for fault in scenario.fault:
+        _apply_fault(world, fault)
+
+
+def _generate(world: World, resource: str, bulk: GenerateSpec) -> None:
+    width = len(str(bulk.count))
+    for n in range(1, bulk.count + 1):
+        name = f"{bulk.prefix}{n:0{width}d}"
+        if bulk.kind == "legacy_model":
+            world.add_legacy_model(resource, name)
+        elif bulk.kind == "classifier":
+            world.add_classifier(resource, name, description=bulk.description)
+        else:
+            world.add_model(resource, name, description=bulk.description)
+
+
+def _apply_fault(world: World, fault: Any) -> None:
+    faults = world.faults
+    if isinstance(fault, OutageFault):
+        faults.set_outage(fault.region, True)
+    elif isinstance(fault, LatencyFault):
+        faults.set_latency(fault.ms, region=fault.region, resource=fault.resource)
+    elif isinstance(fault, ThrottleFault):
+        faults.throttle(
+            fault.share, fault.retry_after, region=fault.region, resource=fault.resource, count=fault.count
+        )
+    elif isinstance(fault, ErrorsFault):
+        faults.server_errors(
+            fault.share, fault.status, region=fault.region, resource=fault.resource, count=fault.count
+        )
+    elif isinstance(fault, MalformedFault):
+        faults.malformed(fault.share, region=fault.region, resource=fault.resource, count=fault.count)
+    elif isinstance(fault, CopyFailureFault):
+        faults.fail_copies(fault.resource, fault.at_percent, region=fault.region, count=fault.count)

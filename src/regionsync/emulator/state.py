@@ -1,0 +1,156 @@
+"""The records the emulated world holds: resources, their assets, copy authorizations, operations.
+
+Plain dataclasses without behaviour beyond small views; `World` (world.py) owns and changes them,
+the route modules render them. Keys live only on `Resource.keys` and never appear in a repr.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from regionsync.emulator.problems import Problem
+
+AssetKindName = Literal["model", "classifier"]
+ASSET_LIFETIME = timedelta(days=730)
+"""Custom models and classifiers report an expirationDateTime this long after they were built."""
+
+
+@dataclass
+class DocAsset:
+    """A v3+/v4 document model or document classifier on one resource."""
+
+    kind: AssetKindName
+    asset_id: str
+    description: str | None
+    doc_types: dict[str, dict[str, Any]]
+    tags: dict[str, str]
+    created: datetime
+    modified: datetime
+    api_version: str
+    status: Literal["ready", "creating"] = "ready"
+    base_description: str | None = None
+
+    @property
+    def expires(self) -> datetime:
+        return self.created + ASSET_LIFETIME
+
+    def clone(self) -> DocAsset:
+        return copy.deepcopy(self)
+
+
+@dataclass
+class LegacyModel:
+    """A v2.1 custom model (GUID id); `model_name` is what identifies it across resources."""
+
+    model_id: str
+    model_name: str | None
+    status: Literal["creating", "ready", "invalid"]
+    created: datetime
+    last_updated: datetime
+    composed: bool = False
+    fields: list[str] = field(default_factory=list)
+    training_documents: list[dict[str, Any]] = field(default_factory=list)
+    accuracy: float = 0.0
+
+    def clone(self) -> LegacyModel:
+        return copy.deepcopy(self)
+
+
+@dataclass
+class Resource:
+    """One Azure AI resource: its identity, its two keys, its quota and its assets."""
+
+    name: str
+    service: str
+    region: str
+    resource_id: str
+    keys: list[str] = field(repr=False)
+    custom_model_limit: int = 250
+    encrypted: bool = False
+    models: dict[str, DocAsset] = field(default_factory=dict, repr=False)
+    classifiers: dict[str, DocAsset] = field(default_factory=dict, repr=False)
+    legacy_models: dict[str, LegacyModel] = field(default_factory=dict, repr=False)
+    operations: dict[str, Operation] = field(default_factory=dict, repr=False)
+
+    def assets(self, kind: AssetKindName) -> dict[str, DocAsset]:
+        return self.models if kind == "model" else self.classifiers
+
+    def custom_model_count(self) -> int:
+        """Ready custom models, v3+ and v2.1 together (they share one limit)."""
+        ready = sum(1 for m in self.models.values() if m.status == "ready")
+        return ready + sum(1 for m in self.legacy_models.values() if m.status == "ready")
+
+    def reserved_model_count(self) -> int:
+        """Custom models that hold a slot of the limit: ready ones and those being copied in."""
+        v3 = len(self.models)
+        return v3 + sum(1 for m in self.legacy_models.values() if m.status in ("ready", "creating"))
+
+    def accepts_key(self, key: str | None) -> bool:
+        return key is not None and key in self.keys
+
+
+@dataclass
+class Authorization:
+    """A copy authorization issued by a target resource (the token itself is never stored)."""
+
+    auth_id: str
+    kind: Literal["model", "classifier", "legacy_model"]
+    target: str
+    target_id: str
+    expires: datetime
+    api_version: str
+    description: str | None = None
+    tags: dict[str, str] | None = None
+    consumed: bool = False
+
+
+@dataclass
+class Operation:
+    """A copy running (or finished) on the clock, owned by the source resource.
+
+    It finishes at `finish_at`: successfully, or with `failure` when that is set (decided when the
+    copy was accepted). `snapshot` is the source asset as it was when the copy started.
+    """
+
+    op_id: str
+    kind: str
+    api_version: str
+    source: str
+    source_asset_id: str
+    target: str | None
+    target_id: str
+    target_location: str
+    created: datetime
+    finish_at: datetime
+    copy_seconds: float
+    snapshot: DocAsset | LegacyModel
+    tags: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
+    failure: Problem | None = None
+    fail_percent: int = 0
+    status: Literal["running", "succeeded", "failed"] = "running"
+    finished: bool = False
+    result: DocAsset | LegacyModel | None = None
+
+    def progress(self, now: datetime) -> tuple[str, int]:
+        """(status, percentCompleted) as seen at `now`."""
+        if self.finished:
+            if self.status == "succeeded":
+                return "succeeded", 100
+            return "failed", self.fail_percent
+        if now <= self.created:
+            return "notStarted", 0
+        ceiling = self.fail_percent if self.failure is not None else 99
+        return "running", min(ceiling, 99, self._percent(now))
+
+    def _percent(self, at: datetime) -> int:
+        if self.copy_seconds <= 0:
+            return 100
+        elapsed = (at - self.created).total_seconds()
+        return max(0, min(100, int(elapsed * 100 / self.copy_seconds)))
+
+    def last_updated(self, now: datetime) -> datetime:
+        return self.finish_at if self.finished else max(self.created, min(now, self.finish_at))

@@ -1,0 +1,121 @@
+"""The contract between the sync engine and a service family: the AssetAdapter protocol.
+
+One adapter instance talks to ONE resource (one endpoint, one key) in one API version. The engine
+holds two (primary, secondary) and never branches on the service: it reads the capability data
+here (`kinds`, `copy_direction`) and calls the methods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from regionsync.domain import Asset, AssetKind, JobState, Service
+from regionsync.errors import RegionSyncError
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    """What a resource says of its capacity: custom asset count and limit (None where unknown)."""
+
+    custom_count: int | None
+    custom_limit: int | None
+
+    @property
+    def free(self) -> int | None:
+        if self.custom_count is None or self.custom_limit is None:
+            return None
+        return max(0, self.custom_limit - self.custom_count)
+
+
+@dataclass(frozen=True, repr=False)
+class CopyAuthorization:
+    """An authorization to copy into a target, as the target (or, for analyzers, source) issued it.
+
+    `payload` is the exact body the service returned and must be sent back unmodified; it holds
+    an access token, so it is never logged, journaled or shown (the repr hides it).
+    `target_id` is the id the asset will have on the target (a new GUID on v2.1).
+    `target_resource_id` / `target_region` are the target's Azure id and region, filled in by the
+    target adapter from its profile side (v2.1's copy request names them beside the payload).
+    """
+
+    target_id: str
+    payload: dict[str, Any]
+    expires: str | None = None
+    target_resource_id: str = ""
+    target_region: str = ""
+
+    def __repr__(self) -> str:
+        return f"CopyAuthorization(target_id={self.target_id!r}, payload=<hidden>)"
+
+
+@dataclass(frozen=True)
+class StartedOperation:
+    """A long-running operation the service accepted: where to poll it and when first."""
+
+    operation_url: str
+    retry_after: float | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OperationStatus:
+    """One poll of a long-running operation, whatever the service's body shape."""
+
+    state: JobState
+    percent: int | None = None
+    retry_after: float | None = None
+    target_id: str | None = None
+    error: RegionSyncError | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return self.state.finished
+
+
+class AssetAdapter(Protocol):
+    """What the engine needs of one resource of one service family in one API version."""
+
+    service: Service
+    api_version: str
+    kinds: tuple[AssetKind, ...]
+    """The asset kinds this API version can list (`can_copy(kind)` says which it can also copy)."""
+    copy_direction: Literal["target-authorizes", "source-grants"]
+    """Who issues the copy authorization: DI's target (`authorizeCopy`) or CU's source (`grant`)."""
+
+    def can_copy(self, kind: AssetKind) -> bool:
+        """Whether this API version can copy `kind` (DI 2023-07-31 lists classifiers but cannot copy them)."""
+        ...
+
+    async def list_assets(self, kind: AssetKind) -> list[Asset]:
+        """Every custom (never prebuilt) asset of `kind` that is ready, following every nextLink."""
+        ...
+
+    async def get_asset(self, kind: AssetKind, asset_id: str) -> Asset | None:
+        """One asset with its details, or None when the service answers not found."""
+        ...
+
+    async def resource_info(self) -> ResourceInfo:
+        """Custom asset count and limit (quota pre-flight)."""
+        ...
+
+    async def authorize_copy(
+        self, kind: AssetKind, source: Asset, target_id: str | None
+    ) -> CopyAuthorization:
+        """Called on the TARGET adapter: reserve `target_id` (or a new id) for a copy of `source`."""
+        ...
+
+    async def start_copy(
+        self, kind: AssetKind, source_id: str, auth: CopyAuthorization, *, allow_degrade: bool = False
+    ) -> StartedOperation:
+        """Called on the SOURCE adapter: start copying `source_id` with `auth`."""
+        ...
+
+    async def poll(self, operation_url: str) -> OperationStatus:
+        """Read a long-running operation once (the URL is host-pinned by the HTTP layer)."""
+        ...
+
+    async def find_copy_operation(self, kind: AssetKind, source_id: str, target_id: str) -> str | None:
+        """After a copy POST whose answer was lost: the URL of the operation it started, if any."""
+        ...

@@ -1,0 +1,372 @@
+"""AzureHttp: the one way regionsync talks to a resource — auth, api-version, retries, errors, host pinning.
+
+One instance per resource (endpoint + credential), over a shared `httpx.AsyncClient`. Every request
+gets the auth header, `api-version` (when the instance has one and the URL does not), a fresh
+`x-ms-client-request-id` and the User-Agent; transient failures are retried by the decisions in
+`retry.py` (one loop, here); every failure leaves as a `RegionSyncError` from the catalogue, with
+the credential's secrets redacted. The key is only ever sent to the endpoint's scheme+host+port: a
+link to anywhere else (Operation-Location, Location, nextLink) is refused before anything is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import logging
+import random
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+
+from regionsync import __version__
+from regionsync.credentials import Credential
+from regionsync.domain import Service
+from regionsync.errors import (
+    RegionSyncError,
+    bad_response,
+    connection_lost,
+    from_response,
+    host_not_allowed,
+    origin_of,
+    outcome_unknown,
+    request_id_of,
+    timeout,
+    unreachable,
+)
+from regionsync.services.retry import (
+    Failure,
+    RetrySettings,
+    Verdict,
+    decide,
+    is_idempotent,
+    parse_retry_after,
+)
+
+log = logging.getLogger("regionsync.http")
+
+USER_AGENT = f"regionsync/{__version__}"
+_MAX_PAGES = 10_000
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_TIMEOUTS = (httpx.ReadTimeout, httpx.WriteTimeout)
+_FATAL = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A successful answer with its JSON body already read."""
+
+    status: int
+    headers: httpx.Headers
+    body: dict[str, Any]
+    url: str
+
+    @property
+    def request_id(self) -> str | None:
+        return request_id_of(self.headers)
+
+    @property
+    def retry_after(self) -> float | None:
+        return parse_retry_after(self.headers)
+
+
+class AzureHttp:
+    """Requests to one resource: `request` (raw), `call`/`json` (parsed), `paged` (follows nextLink)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        credential: Credential,
+        *,
+        client: httpx.AsyncClient,
+        api_version: str | None,
+        retry: RetrySettings = RetrySettings(),
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        side_label: str = "",
+        service: Service | None = None,
+        timeout: httpx.Timeout | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.endpoint = endpoint.strip().rstrip("/")
+        self.credential = credential
+        self.client = client
+        self.api_version = api_version
+        self.retry = retry
+        self.side_label = side_label
+        self.service = service
+        self._sleep = sleep
+        self._timeout = timeout
+        self._rand = rand
+        self._origin = origin_of(self.endpoint)
+
+    def __repr__(self) -> str:
+        return f"AzureHttp({self.endpoint!r}, side={self.side_label!r}, api_version={self.api_version!r})"
+
+    @property
+    def origin(self) -> str:
+        """`scheme://host:port` of the endpoint: the only place the key is ever sent."""
+        return self._origin
+
+    def url(self, path: str) -> str:
+        """An absolute URL for `path` (relative to the endpoint); absolute URLs pass through."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.endpoint + (path if path.startswith("/") else "/" + path)
+
+    def check_host(self, url: str, *, context: str = "") -> str:
+        """`url` if it is on the endpoint's scheme+host+port; HostNotAllowed otherwise."""
+        absolute = self.url(url)
+        try:
+            same = origin_of(absolute) == self._origin
+        except httpx.InvalidURL:
+            same = False
+        if not same:
+            raise host_not_allowed(absolute, self.endpoint, side=self.side_label, context=context)
+        return absolute
+
+    # ------------------------------------------------------------------------------------ requests
+
+    async def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        context: str | None = None,
+    ) -> httpx.Response:
+        """Send with retries; a 2xx/3xx response, or a RegionSyncError."""
+        response, _ = await self._send(method, path_or_url, params, json, headers, idempotent, context, False)
+        return response
+
+    async def call(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        context: str | None = None,
+    ) -> ApiResponse:
+        """Send and read the JSON body (an empty body reads as {}); non-JSON → `BadResponse`."""
+        response, body = await self._send(
+            method, path_or_url, params, json, headers, idempotent, context, True
+        )
+        return ApiResponse(
+            status=response.status_code, headers=response.headers, body=body or {}, url=str(response.url)
+        )
+
+    async def json(self, method: str, path_or_url: str, **kw: Any) -> dict[str, Any]:
+        """Send and return the JSON object the service answered."""
+        return (await self.call(method, path_or_url, **kw)).body
+
+    async def paged(
+        self,
+        path: str,
+        items_key: str = "value",
+        *,
+        params: Mapping[str, str] | None = None,
+        context: str | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every item of a listing, following `nextLink` (host-pinned like every other link)."""
+        url = self.url(path)
+        seen = {url}
+        for _ in range(_MAX_PAGES):
+            body = await self.json("GET", url, params=params, context=context)
+            items = body.get(items_key)
+            if items is None:
+                items = []
+            if not isinstance(items, list):
+                raise self._bad(f"`{items_key}` is not a list", context=context)
+            for item in items:
+                if isinstance(item, dict):
+                    yield item
+            next_link = body.get("nextLink")
+            if not next_link or not isinstance(next_link, str):
+                return
+            url = str(httpx.URL(url).join(next_link))
+            if url in seen:
+                raise self._bad("the listing's nextLink points back to a page already read", context=context)
+            seen.add(url)
+        raise self._bad(f"the listing has more than {_MAX_PAGES} pages", context=context)
+
+    # ---------------------------------------------------------------------------------- the loop
+
+    async def _send(
+        self,
+        method: str,
+        path_or_url: str,
+        params: Mapping[str, str] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        idempotent: bool | None,
+        context: str | None,
+        parse: bool,
+    ) -> tuple[httpx.Response, dict[str, Any] | None]:
+        method = method.upper()
+        context = context or f"{method} {httpx.URL(self.url(path_or_url)).path}"
+        url = self.check_host(path_or_url, context=context)
+        query = self._query(url, params)
+        safe = is_idempotent(method, idempotent)
+        request_headers = {
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            "x-ms-client-request-id": str(uuid.uuid4()),
+            **(headers or {}),
+        }
+        attempt = 0
+        while True:
+            attempt += 1
+            request_headers.update(await self.credential.auth_headers())
+            request = self.client.build_request(
+                method,
+                url,
+                params=query or None,
+                json=json,
+                headers=request_headers,
+                **({"timeout": self._timeout} if self._timeout is not None else {}),
+            )
+            try:
+                response = await self.client.send(request)
+            except _FATAL as exc:
+                raise self._clean(
+                    unreachable(self.endpoint, _describe(exc), side=self.side_label, context=context)
+                ) from None
+            except httpx.TransportError as exc:
+                failure = Failure.NOT_SENT if isinstance(exc, _NOT_SENT) else Failure.SENT_NO_ANSWER
+                decision = decide(self.retry, attempt, failure, idempotent=safe, rand=self._rand)
+                log.debug("%s %s attempt %d: %s → %s", method, context, attempt, type(exc).__name__, decision)
+                if decision.verdict is Verdict.RETRY:
+                    await self._sleep(decision.delay)
+                    continue
+                raise self._transport_error(exc, failure, decision.verdict, method, url, context) from None
+
+            status = response.status_code
+            if status >= 400:
+                retry_after = parse_retry_after(response.headers)
+                decision = decide(
+                    self.retry,
+                    attempt,
+                    Failure.STATUS,
+                    idempotent=safe,
+                    status=status,
+                    retry_after=retry_after,
+                    rand=self._rand,
+                )
+                log.debug("%s %s attempt %d: HTTP %d → %s", method, context, attempt, status, decision)
+                if decision.verdict is Verdict.RETRY:
+                    await self._sleep(decision.delay)
+                    continue
+                error = from_response(
+                    response,
+                    service=self.service,
+                    context=context,
+                    side=self.side_label,
+                    endpoint=self.endpoint,
+                )
+                if retry_after is not None:
+                    error.details["retry_after"] = f"{retry_after:g}"
+                if decision.verdict is Verdict.OUTCOME_UNKNOWN:
+                    cause = f"HTTP {status}" + (f": {error.raw_message}" if error.raw_message else "")
+                    error = replace(
+                        self._unknown(method, url, context, cause), status=status, request_id=error.request_id
+                    )
+                raise self._clean(error)
+
+            if not parse:
+                return response, None
+            body, problem = _read_json(response)
+            if problem is None:
+                return response, body
+            decision = decide(self.retry, attempt, Failure.BAD_BODY, idempotent=safe, rand=self._rand)
+            log.debug("%s %s attempt %d: unreadable body → %s", method, context, attempt, decision)
+            if decision.verdict is Verdict.RETRY:
+                await self._sleep(decision.delay)
+                continue
+            raise self._bad(
+                problem, status=status, request_id=request_id_of(response.headers), context=context
+            )
+
+    def _query(self, url: str, params: Mapping[str, str] | None) -> dict[str, str]:
+        """Params to add: those not already in the URL, plus `api-version` when missing."""
+        present = set(httpx.URL(url).params.keys())
+        query = {k: v for k, v in (params or {}).items() if k not in present}
+        if self.api_version and "api-version" not in present and "api-version" not in query:
+            query["api-version"] = self.api_version
+        return query
+
+    # ------------------------------------------------------------------------------------ errors
+
+    def _clean(self, error: RegionSyncError) -> RegionSyncError:
+        return error.redacted(self.credential.secrets())
+
+    def _bad(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        context: str | None = None,
+    ) -> RegionSyncError:
+        return self._clean(
+            bad_response(
+                self.endpoint,
+                detail,
+                status=status,
+                request_id=request_id,
+                side=self.side_label,
+                context=context or "",
+            )
+        )
+
+    def _unknown(self, method: str, url: str, context: str, cause: str) -> RegionSyncError:
+        return outcome_unknown(
+            method, url, cause, side=self.side_label, context=context, endpoint=self.endpoint
+        )
+
+    def _transport_error(
+        self,
+        exc: httpx.TransportError,
+        failure: Failure,
+        verdict: Verdict,
+        method: str,
+        url: str,
+        context: str,
+    ) -> RegionSyncError:
+        reason = _describe(exc)
+        if verdict is Verdict.OUTCOME_UNKNOWN:
+            return self._clean(self._unknown(method, url, context, reason))
+        if isinstance(exc, _TIMEOUTS):
+            return self._clean(timeout(self.endpoint, reason, side=self.side_label, context=context))
+        if failure is Failure.NOT_SENT:
+            return self._clean(unreachable(self.endpoint, reason, side=self.side_label, context=context))
+        return self._clean(connection_lost(self.endpoint, reason, side=self.side_label, context=context))
+
+
+def _describe(exc: BaseException) -> str:
+    """The exception's class and message: never its request (which carries the auth header)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _read_json(response: httpx.Response) -> tuple[dict[str, Any] | None, str | None]:
+    """(body, None) or (None, what is wrong with it)."""
+    content = response.content
+    if not content.strip():
+        return {}, None
+    try:
+        body = jsonlib.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        # Described, never quoted: a body may hold an access token (an authorization answer).
+        kind = response.headers.get("content-type", "no content-type")
+        return None, f"the body is not JSON ({len(content)} bytes, {kind})"
+    if not isinstance(body, dict):
+        return None, f"the body is JSON but not an object ({type(body).__name__})"
+    return body, None

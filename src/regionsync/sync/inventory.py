@@ -1,0 +1,101 @@
+"""Read both sides of a pair at once and turn the listings into the diff the operator reads.
+
+Every kind of both sides is listed concurrently; a side that fails becomes a reason, never an
+exception, so that what the other side holds stays visible during an outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from regionsync.domain import AssetKind, AssetPair, Service, Side
+from regionsync.errors import RegionSyncError
+from regionsync.sync.compare import JobView, Readiness, SideListing, compare, readiness
+from regionsync.sync.pair import ResourcePair, SideInfo
+
+
+@dataclass(frozen=True)
+class KindDiff:
+    """The diff of one asset kind of one service."""
+
+    kind: AssetKind
+    pairs: list[AssetPair]
+    source_error: str | None = None
+    target_error: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """Everything `status` shows for one service of a profile."""
+
+    service: Service
+    api_version: str
+    source: SideInfo
+    target: SideInfo
+    kinds: list[KindDiff] = field(default_factory=list)
+    errors: dict[Side, RegionSyncError] = field(default_factory=dict)
+
+    @property
+    def pairs(self) -> list[AssetPair]:
+        return [p for k in self.kinds for p in k.pairs]
+
+    @property
+    def readiness(self) -> Readiness:
+        return readiness(self.pairs)
+
+
+async def _list(pair: ResourcePair, side: Side, kind: AssetKind) -> SideListing | RegionSyncError:
+    try:
+        return SideListing(assets=tuple(await pair.adapter(side).list_assets(kind)))
+    except RegionSyncError as exc:
+        return exc
+
+
+async def take_inventory(
+    pair: ResourcePair,
+    *,
+    source: Side = Side.PRIMARY,
+    jobs: JobView | None = None,
+    id_map: dict[str, str] | None = None,
+) -> ServiceStatus:
+    """List every kind on both sides concurrently and compare them (source plays the primary)."""
+    target = source.other
+    kinds = list(pair.primary.kinds)
+    calls = [_list(pair, side, kind) for kind in kinds for side in (source, target)]
+    results = await asyncio.gather(*calls)
+    src_info, dst_info = pair.info(source), pair.info(target)
+    errors: dict[Side, RegionSyncError] = {}
+    diffs: list[KindDiff] = []
+    for i, kind in enumerate(kinds):
+        listings: list[SideListing] = []
+        for side, result in zip((source, target), results[2 * i : 2 * i + 2], strict=True):
+            if isinstance(result, RegionSyncError):
+                errors.setdefault(side, result)
+                listings.append(SideListing(error=result.one_line()))
+            else:
+                listings.append(result)
+        diffs.append(
+            KindDiff(
+                kind=kind,
+                pairs=compare(
+                    kind,
+                    listings[0],
+                    listings[1],
+                    id_map=id_map,
+                    jobs=jobs,
+                    primary_label=src_info.label,
+                    secondary_label=dst_info.label,
+                ),
+                source_error=listings[0].error,
+                target_error=listings[1].error,
+            )
+        )
+    return ServiceStatus(
+        service=pair.service,
+        api_version=pair.api_version,
+        source=src_info,
+        target=dst_info,
+        kinds=diffs,
+        errors=errors,
+    )

@@ -1,0 +1,178 @@
+"""The engine's front door: one profile, one HTTP client, one poller, one journal.
+
+Both the CLI and the dashboard drive the engine only through a SyncSession:
+`status()` → `plan()` → `execute()`, and `resume()` for journaled jobs left in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Iterable, Mapping
+from types import TracebackType
+
+import httpx
+
+from regionsync import __version__
+from regionsync.domain import Job, Service, Side
+from regionsync.errors import RegionSyncError
+from regionsync.sync.compare import JobView
+from regionsync.sync.inventory import ServiceStatus, take_inventory
+from regionsync.sync.journal import Journal
+from regionsync.sync.pair import ResourcePair, open_pairs
+from regionsync.sync.plan import Plan, make_plan
+from regionsync.sync.poller import Poller
+from regionsync.sync.runner import ProgressSink, Runner
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+class SyncSession:
+    """An open profile: its resource pairs and the machinery to compare and copy between them."""
+
+    def __init__(
+        self,
+        profile_name: str,
+        profile: object,
+        *,
+        journal: Journal,
+        services: Iterable[Service] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_event: ProgressSink | None = None,
+        concurrency: int = 4,
+        poller: Poller | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.profile_name = profile_name
+        self.journal = journal
+        self.client = httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": f"regionsync/{__version__}"},
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+        self.pairs: list[ResourcePair] = open_pairs(
+            profile_name, profile, client=self.client, services=services
+        )
+        self.poller = poller or Poller()
+        self.runner = Runner(journal, self.poller, on_event=on_event, concurrency=concurrency)
+
+    async def __aenter__(self) -> SyncSession:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.poller.aclose()
+        await self.client.aclose()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def pair(self, service: Service) -> ResourcePair:
+        for pair in self.pairs:
+            if pair.service is service:
+                return pair
+        raise RegionSyncError(
+            what=f"The profile {self.profile_name!r} has no {service.value} pair.",
+            todo=f"add one with: regionsync profile add {self.profile_name} --service {service.value}",
+            code="NoSuchService",
+        )
+
+    def job_view(self, pair: ResourcePair, *, source: Side = Side.PRIMARY) -> JobView:
+        target = pair.info(source.other)
+        jobs = [
+            j
+            for j in self.journal.list_jobs(profile=self.profile_name, limit=5000)
+            if j.service == pair.service and j.target_endpoint == target.endpoint
+        ]
+        return JobView.from_jobs(jobs)
+
+    def id_map(self, pair: ResourcePair, *, source: Side = Side.PRIMARY) -> dict[str, str]:
+        return self.journal.id_map(
+            service=pair.service,
+            source_resource_id=pair.info(source).resource_id,
+            target_resource_id=pair.info(source.other).resource_id,
+        )
+
+    async def status(self, *, source: Side = Side.PRIMARY) -> list[ServiceStatus]:
+        """Both sides of every pair, listed concurrently and compared."""
+        return list(
+            await asyncio.gather(
+                *(
+                    take_inventory(
+                        pair,
+                        source=source,
+                        jobs=self.job_view(pair, source=source),
+                        id_map=self.id_map(pair, source=source),
+                    )
+                    for pair in self.pairs
+                )
+            )
+        )
+
+    # -- planning and running ---------------------------------------------------------------
+
+    async def plan(
+        self,
+        *,
+        source: Side = Side.PRIMARY,
+        only: Collection[str] | None = None,
+        replace_drifted: bool = False,
+        allow_degrade: bool = False,
+        rename: Mapping[str, str] | None = None,
+        statuses: list[ServiceStatus] | None = None,
+    ) -> list[tuple[ResourcePair, Plan]]:
+        """What sync would do for every pair, pre-flight checks included."""
+        statuses = statuses or await self.status(source=source)
+        plans: list[tuple[ResourcePair, Plan]] = []
+        for pair, status in zip(self.pairs, statuses, strict=True):
+            target = pair.adapter(source.other)
+            quota = None
+            if source.other not in status.errors:
+                try:
+                    quota = await target.resource_info()
+                except RegionSyncError:
+                    quota = None
+            plans.append(
+                (
+                    pair,
+                    make_plan(
+                        status,
+                        quota=quota,
+                        only=only,
+                        replace_drifted=replace_drifted,
+                        allow_degrade=allow_degrade,
+                        rename=rename,
+                        keeps_ids=getattr(target, "keeps_ids", True),
+                    ),
+                )
+            )
+        return plans
+
+    async def execute(
+        self,
+        plans: list[tuple[ResourcePair, Plan]],
+        *,
+        source: Side = Side.PRIMARY,
+        allow_degrade: bool = False,
+    ) -> list[Job]:
+        """Journal and run every planned copy; returns the final job records."""
+        batches = [(pair, self.runner.create_jobs(pair, plan, source=source)) for pair, plan in plans]
+        results = await asyncio.gather(
+            *(self.runner.run(pair, jobs, allow_degrade=allow_degrade) for pair, jobs in batches if jobs)
+        )
+        return [job for batch in results for job in batch]
+
+    async def resume(self, jobs: list[Job] | None = None) -> list[Job]:
+        """Finish the journaled jobs of this profile that were in flight (or the ones given)."""
+        todo = jobs if jobs is not None else self.journal.unfinished_jobs(self.profile_name)
+        by_service: dict[Service, list[Job]] = {}
+        for job in todo:
+            by_service.setdefault(Service(job.service), []).append(job)
+        results = await asyncio.gather(
+            *(self.runner.run(self.pair(service), batch) for service, batch in by_service.items())
+        )
+        return [job for batch in results for job in batch]
