@@ -119,6 +119,11 @@ class EntraCredential:
     def secrets(self) -> list[str]:
         return [self._token.get_secret_value()] if self._token is not None else []
 
+    async def aclose(self) -> None:
+        """Close azure-identity's credential (it holds HTTP sessions) if one was opened."""
+        if self._credential is not None and hasattr(self._credential, "close"):
+            await self._credential.close()
+
     def __repr__(self) -> str:
         return f"EntraCredential(scope={self._scope!r})"
 
@@ -154,7 +159,8 @@ def parse_key_source(spec: str) -> KeySource:
         variable = text[4:].strip()
         if variable and all(c.isalnum() or c == "_" for c in variable) and not variable[0].isdigit():
             return KeySource(KeySourceKind.ENV, variable)
-    raise ValueError(f"key must be 'keyring', 'env:VARIABLE' or 'entra', not {spec!r}")
+    # The value is never repeated: a key pasted where its source belongs must not be echoed.
+    raise ValueError("key must be 'keyring', 'env:VARIABLE' or 'entra' (the source of the key, not the key)")
 
 
 def keyring_username(profile: str, service: Service | str, side: Side | str) -> str:

@@ -282,6 +282,20 @@ CATALOGUE: tuple[Rule, ...] = (
         remedy=Remedy.FIX_PROFILE,
         message=r"(couldn.t|could not) fetch information for cognitive resource",
     ),
+    _rule(
+        "The copy was refused: the target's region or resource id is invalid",
+        "The copy request names a target region or Azure resource id the service does not accept.",
+        _CHECK_TARGET,
+        remedy=Remedy.FIX_PROFILE,
+        codes=("InvalidTargetResourceRegion", "InvalidTargetResourceId"),
+    ),
+    _rule(
+        "The copy was refused: the target's region or resource id is invalid",
+        "The copy request names a target region or Azure resource id the service does not accept.",
+        _CHECK_TARGET,
+        remedy=Remedy.FIX_PROFILE,
+        message=r"invalid or (unsupported|malformed) targetResource(Region|Id)",
+    ),
     # --- quota -----------------------------------------------------------------------------------------
     _rule(
         "{where} is at its custom {asset} limit",

@@ -77,3 +77,12 @@ def pointing_to(elsewhere: str) -> Answer:
         return 200, {"Content-Type": "application/json"}, json.dumps(page).encode()
 
     return answer
+
+
+def redirecting_to(elsewhere: str) -> Answer:
+    """A service that answers every request with a redirect to `elsewhere`."""
+
+    def answer(method: str, path: str, listener: Listener) -> tuple[int, dict[str, str], bytes]:
+        return 307, {"Location": f"{elsewhere}{path}"}, b""
+
+    return answer

@@ -218,3 +218,15 @@ async def test_no_key_or_token_appears_in_any_error(world, client, sent) -> None
         )
         assert key not in text and key[::-1] not in text, failure.code
         assert token not in text, failure.code
+
+
+async def test_a_bad_target_region_points_at_the_profile(world, client) -> None:
+    source, _, asset, auth = await authorized(world, client, "2.1")
+    wrong = CopyAuthorization(
+        auth.target_id, auth.payload, target_resource_id=auth.target_resource_id, target_region="Mars-1"
+    )
+    with pytest.raises(RegionSyncError) as info:
+        await source.start_copy(AssetKind.MODEL, asset.id, wrong)
+    error = info.value
+    assert error.status == 400 and error.remedy == Remedy.FIX_PROFILE
+    assert "region" in error.what and "`resource_id` and `region`" in error.todo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from client_support import PRIMARY, SECONDARY, World, adapter_for, http_for
-from loopback_support import listen, pointing_to
+from loopback_support import listen, pointing_to, redirecting_to
 
 from regionsync.credentials import KeyCredential
 from regionsync.domain import AssetKind, JobState, Service
@@ -95,3 +95,17 @@ async def test_the_emulator_over_loopback_copies_pages_and_refuses_foreign_links
             await target.resource_info()
         assert down.value.code == "Unreachable"
         assert (await source.resource_info()).custom_count == 120, "the other side is unaffected"
+
+
+async def test_redirects_are_never_followed_even_by_a_client_that_would() -> None:
+    async with (
+        listen() as bystander,
+        listen(redirecting_to(bystander.origin)) as service,
+        httpx.AsyncClient(follow_redirects=True) as client,
+    ):
+        http = AzureHttp(f"{service.origin}/res", KeyCredential(KEY), client=client, api_version="2024-11-30")
+        with pytest.raises(RegionSyncError) as info:
+            await http.json("GET", "/documentintelligence/info")
+    assert info.value.code == "HostNotAllowed"
+    assert bystander.connections == 0
+    assert len(service.received) == 1

@@ -10,7 +10,11 @@ import httpx
 from regionsync.emulator import World
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-V3_VERSIONS = [("2022-08-31", "formrecognizer"), ("2023-07-31", "formrecognizer"), ("2024-11-30", "documentintelligence")]
+V3_VERSIONS = [
+    ("2022-08-31", "formrecognizer"),
+    ("2023-07-31", "formrecognizer"),
+    ("2024-11-30", "documentintelligence"),
+]
 
 
 def key(value: str) -> dict[str, str]:
@@ -26,8 +30,14 @@ def v21_url(world: World, resource: str, path: str) -> str:
 
 
 async def authorize_v3(
-    client: httpx.AsyncClient, world: World, version: str, base: str, target_key: str,
-    model_id: str = "invoice-copy", target: str = "target-wus2", **extra: Any,
+    client: httpx.AsyncClient,
+    world: World,
+    version: str,
+    base: str,
+    target_key: str,
+    model_id: str = "invoice-copy",
+    target: str = "target-wus2",
+    **extra: Any,
 ) -> dict[str, Any]:
     response = await client.post(
         v3_url(world, target, base, "documentModels:authorizeCopy"),
@@ -40,8 +50,15 @@ async def authorize_v3(
 
 
 async def copy_v3(
-    client: httpx.AsyncClient, world: World, version: str, base: str, source_key: str, authorization: dict[str, Any],
-    model_id: str = "invoice", source: str = "source-eus", headers: dict[str, str] | None = None,
+    client: httpx.AsyncClient,
+    world: World,
+    version: str,
+    base: str,
+    source_key: str,
+    authorization: dict[str, Any],
+    model_id: str = "invoice",
+    source: str = "source-eus",
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     return await client.post(
         v3_url(world, source, base, f"documentModels/{model_id}:copyTo"),
@@ -54,15 +71,24 @@ async def copy_v3(
 async def authorize_v21(
     client: httpx.AsyncClient, world: World, target_key: str, target: str = "target-wus2"
 ) -> dict[str, Any]:
-    response = await client.post(v21_url(world, target, "custom/models/copyAuthorization"), headers=key(target_key))
+    response = await client.post(
+        v21_url(world, target, "custom/models/copyAuthorization"), headers=key(target_key)
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 async def copy_v21(
-    client: httpx.AsyncClient, world: World, source_key: str, authorization: dict[str, Any], model_id: str,
-    target: str = "target-wus2", source: str = "source-eus", headers: dict[str, str] | None = None,
-    target_resource_id: str | None = None, target_region: str | None = None,
+    client: httpx.AsyncClient,
+    world: World,
+    source_key: str,
+    authorization: dict[str, Any],
+    model_id: str,
+    target: str = "target-wus2",
+    source: str = "source-eus",
+    headers: dict[str, str] | None = None,
+    target_resource_id: str | None = None,
+    target_region: str | None = None,
 ) -> httpx.Response:
     resource = world.resources[target]
     body = {

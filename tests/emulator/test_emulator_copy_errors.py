@@ -7,7 +7,17 @@ from typing import Any
 import httpx
 import pytest
 from conftest import SOURCE_KEY, TARGET_KEY
-from emulator_wire import V3_VERSIONS, authorize_v3, authorize_v21, copy_v3, copy_v21, key, legacy_id, v3_url, v21_url
+from emulator_wire import (
+    V3_VERSIONS,
+    authorize_v3,
+    authorize_v21,
+    copy_v3,
+    copy_v21,
+    key,
+    legacy_id,
+    v3_url,
+    v21_url,
+)
 
 from regionsync.emulator import World
 
@@ -20,16 +30,13 @@ async def _finished(client: httpx.AsyncClient, world: World, started: httpx.Resp
     return (await client.get(started.headers["Operation-Location"], headers=key(SOURCE_KEY))).json()
 
 
-def _inner(body: dict[str, Any]) -> tuple[int | None, str, str, str]:
-    error = body["error"]
-    return None, error["code"], error["innererror"]["code"], error["innererror"]["message"]
-
-
 # --- refused at once ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("version", "base"), V3_VERSIONS)
-async def test_modified_authorization_is_refused(client: httpx.AsyncClient, world: World, version: str, base: str):
+async def test_modified_authorization_is_refused(
+    client: httpx.AsyncClient, world: World, version: str, base: str
+):
     authorization = await authorize_v3(client, world, version, base, TARGET_KEY)
     authorization["targetModelId"] = "something-else"
     refused = await copy_v3(client, world, version, base, SOURCE_KEY, authorization)
@@ -79,7 +86,9 @@ async def test_malformed_target_resource_id_and_region(client: httpx.AsyncClient
     assert refused.json()["error"]["innererror"]["code"] == "InvalidTargetResourceId"
     assert "Invalid or malformed targetResourceId" in refused.json()["error"]["innererror"]["message"]
     for region in ("West US 2", "atlantis"):
-        refused = await copy_v3(client, world, *V4, SOURCE_KEY, {**authorization, "targetResourceRegion": region})
+        refused = await copy_v3(
+            client, world, *V4, SOURCE_KEY, {**authorization, "targetResourceRegion": region}
+        )
         assert refused.status_code == 400
         assert refused.json()["error"]["innererror"]["code"] == "InvalidTargetResourceRegion"
 
@@ -91,7 +100,10 @@ async def test_v21_refusals_use_code_1002(client: httpx.AsyncClient, world: Worl
     refused = await copy_v21(client, world, SOURCE_KEY, modified, source_id)
     assert refused.status_code == 400
     assert refused.json() == {
-        "error": {"code": "1002", "message": "Authorization failure due to missing or invalid authorization claims."}
+        "error": {
+            "code": "1002",
+            "message": "Authorization failure due to missing or invalid authorization claims.",
+        }
     }
     bad_region = await copy_v21(client, world, SOURCE_KEY, authorization, source_id, target_region="nowhere")
     assert bad_region.status_code == 400
@@ -111,11 +123,17 @@ async def test_v21_refusals_use_code_1002(client: httpx.AsyncClient, world: Worl
 
 
 @pytest.mark.parametrize(("version", "base"), V3_VERSIONS)
-async def test_reused_authorization_after_success(client: httpx.AsyncClient, world: World, version: str, base: str):
+async def test_reused_authorization_after_success(
+    client: httpx.AsyncClient, world: World, version: str, base: str
+):
     authorization = await authorize_v3(client, world, version, base, TARGET_KEY)
-    first = await _finished(client, world, await copy_v3(client, world, version, base, SOURCE_KEY, authorization))
+    first = await _finished(
+        client, world, await copy_v3(client, world, version, base, SOURCE_KEY, authorization)
+    )
     assert first["status"] == "succeeded"
-    second = await _finished(client, world, await copy_v3(client, world, version, base, SOURCE_KEY, authorization))
+    second = await _finished(
+        client, world, await copy_v3(client, world, version, base, SOURCE_KEY, authorization)
+    )
     assert second["status"] == "failed"
     assert second["error"]["innererror"]["code"] == "AuthorizationMetadataNotFound"
     assert second["error"]["innererror"]["message"].startswith("Couldn't retrieve authorization metadata")
@@ -129,12 +147,14 @@ async def test_reused_authorization_after_a_failure(client: httpx.AsyncClient, w
     retry = await _finished(client, world, await copy_v3(client, world, *V4, SOURCE_KEY, authorization))
     assert retry["error"]["innererror"]["code"] == "AuthorizationMetadataNotFound"
     fresh = await authorize_v3(client, world, *V4, TARGET_KEY)
-    assert (await _finished(client, world, await copy_v3(client, world, *V4, SOURCE_KEY, fresh)))["status"] == (
-        "succeeded"
-    )
+    assert (await _finished(client, world, await copy_v3(client, world, *V4, SOURCE_KEY, fresh)))[
+        "status"
+    ] == ("succeeded")
 
 
-async def test_encrypted_to_unencrypted_needs_the_degrade_header(client: httpx.AsyncClient, world: World) -> None:
+async def test_encrypted_to_unencrypted_needs_the_degrade_header(
+    client: httpx.AsyncClient, world: World
+) -> None:
     world.resources["source-eus"].encrypted = True
     authorization = await authorize_v3(client, world, *V4, TARGET_KEY)
     done = await _finished(client, world, await copy_v3(client, world, *V4, SOURCE_KEY, authorization))
@@ -146,7 +166,8 @@ async def test_encrypted_to_unencrypted_needs_the_degrade_header(client: httpx.A
     )
     absent = await client.get(
         v3_url(world, "target-wus2", "documentintelligence", "documentModels/invoice-copy"),
-        params={"api-version": "2024-11-30"}, headers=key(TARGET_KEY),
+        params={"api-version": "2024-11-30"},
+        headers=key(TARGET_KEY),
     )
     assert absent.status_code == 404
 
@@ -155,7 +176,9 @@ async def test_unknown_target_resource(client: httpx.AsyncClient, world: World) 
     authorization = await authorize_v3(client, world, *V4, TARGET_KEY)
     ghost = authorization["targetResourceId"].replace("target-wus2", "ghost-wus2")
     done = await _finished(
-        client, world, await copy_v3(client, world, *V4, SOURCE_KEY, {**authorization, "targetResourceId": ghost})
+        client,
+        world,
+        await copy_v3(client, world, *V4, SOURCE_KEY, {**authorization, "targetResourceId": ghost}),
     )
     assert done["status"] == "failed"
     assert done["error"]["code"] == "InvalidRequest"
@@ -169,7 +192,9 @@ async def test_token_presented_for_another_resource(client: httpx.AsyncClient, w
     authorization = await authorize_v3(client, world, *V4, TARGET_KEY)
     other = world.resources["other-wus2"].resource_id
     done = await _finished(
-        client, world, await copy_v3(client, world, *V4, SOURCE_KEY, {**authorization, "targetResourceId": other})
+        client,
+        world,
+        await copy_v3(client, world, *V4, SOURCE_KEY, {**authorization, "targetResourceId": other}),
     )
     assert done["error"]["innererror"]["code"] == "InvalidCopyAuthorization"
     assert world.resources["other-wus2"].models == {}
@@ -184,7 +209,9 @@ async def test_over_the_limit_at_authorize_and_while_copying(client: httpx.Async
     assert done["error"]["innererror"]["code"] == "ModelQuotaExceeded"
     refused = await client.post(
         v3_url(world, "target-wus2", "documentintelligence", "documentModels:authorizeCopy"),
-        params={"api-version": "2024-11-30"}, headers=key(TARGET_KEY), json={"modelId": "another"},
+        params={"api-version": "2024-11-30"},
+        headers=key(TARGET_KEY),
+        json={"modelId": "another"},
     )
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "InvalidRequest"
@@ -192,16 +219,22 @@ async def test_over_the_limit_at_authorize_and_while_copying(client: httpx.Async
     assert "(1/1)" in refused.json()["error"]["innererror"]["message"]
 
 
-@pytest.mark.parametrize(("collection", "field", "inner"), [
-    ("documentModels", "modelId", "ModelExists"), ("documentClassifiers", "classifierId", "ClassifierExists"),
-])
+@pytest.mark.parametrize(
+    ("collection", "field", "inner"),
+    [
+        ("documentModels", "modelId", "ModelExists"),
+        ("documentClassifiers", "classifierId", "ClassifierExists"),
+    ],
+)
 async def test_existing_target_id_conflicts(
     client: httpx.AsyncClient, world: World, collection: str, field: str, inner: str
 ) -> None:
     existing = "invoice" if field == "modelId" else "mail-sorter"
     refused = await client.post(
         v3_url(world, "source-eus", "documentintelligence", f"{collection}:authorizeCopy"),
-        params={"api-version": "2024-11-30"}, headers=key(SOURCE_KEY), json={field: existing},
+        params={"api-version": "2024-11-30"},
+        headers=key(SOURCE_KEY),
+        json={field: existing},
     )
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "Conflict"
@@ -218,7 +251,9 @@ async def test_v21_failures_are_listed_in_copy_result(client: httpx.AsyncClient,
     [error] = done["copyResult"]["errors"]
     assert error["code"] == "DataProtectionTransformServiceError"
 
-    reused = await _finished(client, world, await copy_v21(client, world, SOURCE_KEY, authorization, source_id))
+    reused = await _finished(
+        client, world, await copy_v21(client, world, SOURCE_KEY, authorization, source_id)
+    )
     assert reused["copyResult"]["errors"][0]["code"] == "AuthorizationMetadataNotFound"
     assert reused["copyResult"]["errors"][0]["message"].startswith("Couldn't retrieve authorization metadata")
 
@@ -228,7 +263,10 @@ async def test_v21_failures_are_listed_in_copy_result(client: httpx.AsyncClient,
         client, world, await copy_v21(client, world, SOURCE_KEY, fresh, source_id, target_resource_id=ghost)
     )
     assert unknown["copyResult"]["errors"][0]["code"] == "ResourceResolverError"
-    assert "Couldn't fetch information for Cognitive resource with ID" in unknown["copyResult"]["errors"][0]["message"]
+    assert (
+        "Couldn't fetch information for Cognitive resource with ID"
+        in unknown["copyResult"]["errors"][0]["message"]
+    )
 
 
 async def test_v21_over_the_limit(client: httpx.AsyncClient, world: World) -> None:

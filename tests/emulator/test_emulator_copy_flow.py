@@ -9,7 +9,6 @@ from emulator_wire import (
     TIMESTAMP,
     V3_VERSIONS,
     authorize_v3,
-    authorize_v21,
     copy_v3,
     copy_v21,
     key,
@@ -23,12 +22,16 @@ from regionsync.emulator import World
 
 @pytest.mark.parametrize(("version", "base"), V3_VERSIONS)
 async def test_v3_model_copy_flow(client: httpx.AsyncClient, world: World, version: str, base: str) -> None:
-    authorization = await authorize_v3(client, world, version, base, TARGET_KEY, description="Copied from EUS")
+    authorization = await authorize_v3(
+        client, world, version, base, TARGET_KEY, description="Copied from EUS"
+    )
     target = world.resources["target-wus2"]
     assert authorization["targetResourceId"] == target.resource_id
     assert authorization["targetResourceRegion"] == "westus2"
     assert authorization["targetModelId"] == "invoice-copy"
-    assert authorization["targetModelLocation"].startswith(f"{world.endpoint('target-wus2')}/{base}/documentModels/")
+    assert authorization["targetModelLocation"].startswith(
+        f"{world.endpoint('target-wus2')}/{base}/documentModels/"
+    )
     assert TIMESTAMP.match(authorization["expirationDateTime"])
     assert authorization["accessToken"]
 
@@ -51,7 +54,9 @@ async def test_v3_model_copy_flow(client: httpx.AsyncClient, world: World, versi
     assert running["kind"] == "documentModelCopyTo"
     assert "Retry-After" in polled.headers
     listed = await client.get(
-        v3_url(world, "target-wus2", base, "documentModels"), params={"api-version": version}, headers=key(TARGET_KEY)
+        v3_url(world, "target-wus2", base, "documentModels"),
+        params={"api-version": version},
+        headers=key(TARGET_KEY),
     )
     assert "invoice-copy" not in {m["modelId"] for m in listed.json()["value"]}
     early = await client.get(
@@ -65,13 +70,17 @@ async def test_v3_model_copy_flow(client: httpx.AsyncClient, world: World, versi
     done = (await client.get(location, headers=key(SOURCE_KEY))).json()
     assert done["status"] == "succeeded"
     assert done["percentCompleted"] == 100
-    assert done["resourceLocation"].startswith(f"{world.endpoint('target-wus2')}/{base}/documentModels/invoice-copy")
+    assert done["resourceLocation"].startswith(
+        f"{world.endpoint('target-wus2')}/{base}/documentModels/invoice-copy"
+    )
     assert done["result"]["modelId"] == "invoice-copy"
     for stamp in ("createdDateTime", "lastUpdatedDateTime"):
         assert TIMESTAMP.match(done[stamp])
 
     listed = await client.get(
-        v3_url(world, "target-wus2", base, "documentModels"), params={"api-version": version}, headers=key(TARGET_KEY)
+        v3_url(world, "target-wus2", base, "documentModels"),
+        params={"api-version": version},
+        headers=key(TARGET_KEY),
     )
     assert "invoice-copy" in {m["modelId"] for m in listed.json()["value"]}
     copied = (
@@ -96,8 +105,9 @@ async def test_v3_model_copy_flow(client: httpx.AsyncClient, world: World, versi
     assert ("modifiedDateTime" in copied) == (version == "2024-11-30")
     assert ("expirationDateTime" in copied) == (version != "2022-08-31")
 
-    info = await client.get(v3_url(world, "target-wus2", base, "info"), params={"api-version": version},
-                            headers=key(TARGET_KEY))
+    info = await client.get(
+        v3_url(world, "target-wus2", base, "info"), params={"api-version": version}, headers=key(TARGET_KEY)
+    )
     assert info.json()["customDocumentModels"] == {"count": 1, "limit": 250}
 
 
@@ -112,7 +122,9 @@ async def test_v4_classifier_copy_flow(client: httpx.AsyncClient, world: World) 
     assert authorized.status_code == 200
     authorization = authorized.json()
     assert authorization["targetClassifierId"] == "mail-sorter"
-    assert authorization["targetClassifierLocation"].endswith("/documentintelligence/documentClassifiers/mail-sorter")
+    assert authorization["targetClassifierLocation"].endswith(
+        "/documentintelligence/documentClassifiers/mail-sorter"
+    )
 
     started = await client.post(
         v3_url(world, "source-eus", base, "documentClassifiers/mail-sorter:copyTo"),
@@ -128,7 +140,8 @@ async def test_v4_classifier_copy_flow(client: httpx.AsyncClient, world: World) 
     assert done["result"]["classifierId"] == "mail-sorter"
 
     listed = await client.get(
-        v3_url(world, "target-wus2", base, "documentClassifiers"), params={"api-version": version},
+        v3_url(world, "target-wus2", base, "documentClassifiers"),
+        params={"api-version": version},
         headers=key(TARGET_KEY),
     )
     [classifier] = listed.json()["value"]
@@ -145,7 +158,10 @@ async def test_v21_copy_flow(client: httpx.AsyncClient, world: World) -> None:
     assert authorized.status_code == 201
     authorization = authorized.json()
     new_id = authorization["modelId"]
-    assert authorized.headers["Location"] == f"{world.endpoint('target-wus2')}/formrecognizer/v2.1/custom/models/{new_id}"
+    assert (
+        authorized.headers["Location"]
+        == f"{world.endpoint('target-wus2')}/formrecognizer/v2.1/custom/models/{new_id}"
+    )
     assert isinstance(authorization["expirationDateTimeTicks"], int)
     assert authorization["accessToken"]
     assert new_id != source_id
@@ -164,7 +180,9 @@ async def test_v21_copy_flow(client: httpx.AsyncClient, world: World) -> None:
     running = (await client.get(seed_spelling, headers=key(SOURCE_KEY))).json()
     assert running["status"] == "notStarted"
     assert "copyResult" not in running
-    creating = (await client.get(v21_url(world, "target-wus2", f"custom/models/{new_id}"), headers=key(TARGET_KEY)))
+    creating = await client.get(
+        v21_url(world, "target-wus2", f"custom/models/{new_id}"), headers=key(TARGET_KEY)
+    )
     assert creating.json()["modelInfo"]["status"] == "creating"
 
     world.clock.advance(6)
@@ -174,13 +192,17 @@ async def test_v21_copy_flow(client: httpx.AsyncClient, world: World) -> None:
     assert TIMESTAMP.match(done["lastUpdatedDateTime"])
 
     listed = (
-        await client.get(v21_url(world, "target-wus2", "custom/models"), params={"op": "full"}, headers=key(TARGET_KEY))
+        await client.get(
+            v21_url(world, "target-wus2", "custom/models"), params={"op": "full"}, headers=key(TARGET_KEY)
+        )
     ).json()
     assert [(m["modelId"], m["modelName"], m["status"]) for m in listed["modelList"]] == [
         (new_id, "receipts-2020", "ready")
     ]
     assert listed["summary"]["count"] == 1
-    model = (await client.get(v21_url(world, "target-wus2", f"custom/models/{new_id}"), headers=key(TARGET_KEY))).json()
+    model = (
+        await client.get(v21_url(world, "target-wus2", f"custom/models/{new_id}"), headers=key(TARGET_KEY))
+    ).json()
     assert model["modelInfo"]["status"] == "ready"
     assert model["modelInfo"]["modelName"] == "receipts-2020"
     assert len(model["trainResult"]["trainingDocuments"]) == 5
@@ -204,8 +226,11 @@ async def test_operations_list_shows_the_copy(client: httpx.AsyncClient, world: 
     started = await copy_v3(client, world, version, base, SOURCE_KEY, authorization)
     op_id = started.headers["Operation-Location"].split("/operations/")[1].split("?")[0]
     listed = (
-        await client.get(v3_url(world, "source-eus", base, "operations"), params={"api-version": version},
-                         headers=key(SOURCE_KEY))
+        await client.get(
+            v3_url(world, "source-eus", base, "operations"),
+            params={"api-version": version},
+            headers=key(SOURCE_KEY),
+        )
     ).json()
     [summary] = listed["value"]
     assert summary["operationId"] == op_id
@@ -214,7 +239,10 @@ async def test_operations_list_shows_the_copy(client: httpx.AsyncClient, world: 
     assert "result" not in summary
     world.clock.advance(6)
     copied = (
-        await client.get(v3_url(world, "target-wus2", base, "documentModels/invoice-copy"),
-                         params={"api-version": version}, headers=key(TARGET_KEY))
+        await client.get(
+            v3_url(world, "target-wus2", base, "documentModels/invoice-copy"),
+            params={"api-version": version},
+            headers=key(TARGET_KEY),
+        )
     ).json()
     assert copied["tags"] == {"copied": "yes"}  # the authorize request's tags win

@@ -2,7 +2,9 @@
 
 `SimClock` is a deterministic virtual time: `sim()` is the clock, `sim.sleep` the sleep, and time
 jumps to the earliest sleeper once every other task is idle, so an hour of polling takes
-milliseconds and every timestamp below is exact.
+milliseconds and every timestamp below is exact. `FakeOperation` is an operation of known duration;
+the last tests drive real copies through the emulator (in process, its clock frozen and moved in
+lockstep with the simulated one) with a poll function that reads the v4 operation body itself.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ class SimClock:
 
     def __call__(self) -> float:
         return self.now
+
+    def sleeping(self) -> int:
+        """How many sleeps are pending."""
+        return sum(1 for _, _, future in self._sleepers if not future.done())
 
     async def sleep(self, delay: float) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -185,6 +191,27 @@ async def test_polls_go_out_in_due_order_across_many_operations() -> None:
     assert [t for t, _ in sent] == sorted(t for t, _ in sent)
     for op, ra in zip(ops, waits, strict=True):
         assert op.polls == [op.started + ra]  # exactly at the deadline, once
+    await poller.aclose()
+
+
+async def test_one_scheduler_task_sleeps_for_every_operation() -> None:
+    sim = SimClock()
+    poller = make_poller(sim)
+    ops = [FakeOperation(sim, 100.0 + i) for i in range(100)]
+
+    async def main() -> None:
+        waits = asyncio.gather(
+            *(poller.wait(op.request(f"op{i}", retry_after=30.0)) for i, op in enumerate(ops))
+        )
+        await sim.sleep(10.0)  # all 100 accepted, none due yet
+        schedulers = [t for t in asyncio.all_tasks() if t.get_name() == "regionsync-poller"]
+        polls = [t for t in asyncio.all_tasks() if t.get_name().startswith("poll ")]
+        assert len(schedulers) == 1 and polls == []
+        assert sim.sleeping() == 1  # the scheduler's one sleep (this test's own has just ended)
+        await waits
+
+    await sim.run(main())
+    assert all(op.polls[-1] >= op.ends_at for op in ops)
     await poller.aclose()
 
 

@@ -202,3 +202,12 @@ def test_locate_line_prefers_the_deepest_match() -> None:
     assert locate_line(text, ("default_profile",)) == 1
     assert locate_line(text, ("profiles", "contoso", "document-intelligence")) == 2
     assert locate_line(text, ("profiles", "contoso", "document-intelligence", "secondary", "key")) == 5
+
+
+def test_a_key_pasted_into_the_file_is_never_echoed(tmp_path: Path) -> None:
+    secret = "4f1d8e2a9b7c6d5e4f3a2b1c0d9e8f7a"
+    path = write(tmp_path, EXAMPLE.replace('key = "keyring"', f'key = "{secret}"'))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.line == 4 and info.value.field_path.endswith("primary.key")
+    assert secret not in info.value.explain() and secret not in repr(info.value)

@@ -31,7 +31,7 @@ NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
         ({"Retry-After": "-3"}, 0.0),
         ({"retry-after-ms": "1500"}, 1.5),
         ({"x-ms-retry-after-ms": "250"}, 0.25),
-        ({"Retry-After": "4", "retry-after-ms": "100"}, 4.0),
+        ({"Retry-After": "4", "retry-after-ms": "100"}, 0.1),  # the precise hint wins
         ({"Retry-After": "soon", "retry-after-ms": "100"}, 0.1),
         ({"retry-after-ms": "nope", "x-ms-retry-after-ms": "300"}, 0.3),
         ({}, None),

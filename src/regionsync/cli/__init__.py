@@ -1,7 +1,8 @@
-"""The `regionsync` command line (Typer): one module per command group, imported lazily.
+"""The `regionsync` command line (Typer): one module per command group.
 
-Each command module keeps its heavy imports (httpx, the emulator, the engine) inside the command
-function, so `regionsync --help` stays fast, and no module on a CLI path imports textual.
+Command modules import only typer at load time and keep their heavy imports (httpx, the engine,
+the emulator) inside the command bodies, so `regionsync --help` stays fast; no module on a CLI
+path imports textual (a test proves it).
 """
 
 from __future__ import annotations
@@ -9,14 +10,28 @@ from __future__ import annotations
 import typer
 
 from regionsync.cli import emulator as _emulator
+from regionsync.cli import sync_commands as _sync
+from regionsync.cli.jobs import jobs_app
+from regionsync.cli.probe import probe
+from regionsync.cli.profile import profile_app
 
 app = typer.Typer(
     name="regionsync",
-    help="Keep Azure AI custom assets in sync across a primary and a secondary region.",
+    help=(
+        "Keep Azure AI custom assets in sync across a primary and a secondary region, and know "
+        "whether the secondary could serve if the primary went dark."
+    ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+app.command(name="status")(_sync.status)
+app.command(name="plan")(_sync.plan)
+app.command(name="sync")(_sync.sync)
+app.command(name="copy")(_sync.copy)
+app.add_typer(jobs_app, name="jobs")
+app.command(name="probe")(probe)
+app.add_typer(profile_app, name="profile")
 app.command(name="emulator")(_emulator.emulator)

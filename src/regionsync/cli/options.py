@@ -15,26 +15,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
+from regionsync.cli.common import CONFIG_OPTION, JSON_OPTION, PROFILE_OPTION, SERVICE_OPTION, parse_service
+
 if TYPE_CHECKING:
-    from regionsync.domain import Service, Side
+    from regionsync.domain import Side
     from regionsync.sync.runner import ProgressSink
     from regionsync.sync.session import SyncSession
 
 T = TypeVar("T")
 
-CONFIG = typer.Option(
-    None, "--config", envvar="REGIONSYNC_CONFIG", help="Profile file (default: the user config dir).",
-    show_default=False,
-)
-PROFILE = typer.Option(
-    None, "--profile", "-p", envvar="REGIONSYNC_PROFILE", help="Profile to use (default: the file's default).",
-    show_default=False,
-)
-SERVICE = typer.Option(
-    None, "--service",
-    help="Only this service: document-intelligence, content-understanding or language.", show_default=False,
-)
-JSON = typer.Option(False, "--json", help="Machine-readable output on stdout.")
+CONFIG = CONFIG_OPTION
+PROFILE = PROFILE_OPTION
+SERVICE = SERVICE_OPTION
+JSON = JSON_OPTION
 FROM = typer.Option(
     "primary", "--from", help="Copy from this side: primary (default) or secondary (fail-back).",
 )
@@ -47,18 +40,6 @@ def parse_side(value: str) -> Side:
         return Side(value.lower())
     except ValueError:
         raise typer.BadParameter("use primary or secondary", param_hint="--from") from None
-
-
-def parse_service(value: str | None) -> list[Service] | None:
-    from regionsync.domain import Service
-
-    if value is None:
-        return None
-    try:
-        return [Service(value)]
-    except ValueError:
-        names = ", ".join(s.value for s in Service)
-        raise typer.BadParameter(f"unknown service {value!r}; use one of {names}", param_hint="--service") from None
 
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
@@ -95,7 +76,7 @@ def open_session(
         name,
         prof,
         journal=journal,
-        services=parse_service(service),
+        services=[wanted] if (wanted := parse_service(service)) else None,
         on_event=on_event,
         concurrency=concurrency,
     )

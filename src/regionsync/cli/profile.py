@@ -74,6 +74,17 @@ def _ask(label: str, given: str | None, current: str | None) -> str:
     return str(typer.prompt(label))
 
 
+def _key_source(label: str, given: str | None, before: SideConfig | None, *, scripted: bool) -> str:
+    """The side's key source: the flag, else what it was, else asked (scripts get `keyring`)."""
+    if given is not None:
+        return given
+    if before is not None:
+        return before.key
+    if scripted:
+        return "keyring"
+    return _ask(f"{label} key source (keyring, env:VARIABLE or entra)", None, "keyring")
+
+
 def _read_key(side: Side, *, from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().strip()
@@ -159,7 +170,7 @@ def add(
                 endpoint=_ask(f"{label} endpoint", endpoint, before.endpoint if before else None),
                 region=_ask(f"{label} region", region, before.region if before else None),
                 resource_id=_ask(f"{label} resource id", resource_id, before.resource_id if before else None),
-                key=_ask(f"{label} key source", key_source, before.key if before else "keyring"),
+                key=_key_source(label, key_source, before, scripted=endpoint is not None or key_stdin),
                 encrypted=before.encrypted if before else None,
             )
         except ValidationError as exc:
@@ -299,6 +310,7 @@ def show(
         typer.echo(json.dumps(view, ensure_ascii=False))
         return
     out = console()
+    out.soft_wrap = True  # ids and URLs stay whole, for copy and paste
     out.print(f"[bold]{chosen}[/bold]" + (" (default)" if view["default"] else ""))
     for service, data in view["services"].items():
         out.print(f"  {service}  api_version {data['api_version']}", markup=False)

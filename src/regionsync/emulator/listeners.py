@@ -102,8 +102,15 @@ class Listener:
             self._sock = None
         for connection in list(self.state.connections):
             transport = getattr(connection, "transport", None)
-            if transport is not None:
-                transport.abort()
+            if transport is None:
+                continue
+            # Shut the socket down now (the abort itself completes on the next loop turn), so that a
+            # client's pooled connection reads as closed at once and its next request connects anew.
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            transport.abort()
 
     def restart(self) -> None:
         """Listen on the same port again; connections are accepted from now on (served shortly)."""

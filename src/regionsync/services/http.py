@@ -111,9 +111,10 @@ class AzureHttp:
         return self._origin
 
     def url(self, path: str) -> str:
-        """An absolute URL for `path` (relative to the endpoint); absolute URLs pass through."""
-        if path.startswith(("http://", "https://")):
-            return path
+        """An absolute URL for `path` (relative to the endpoint). Absolute URLs pass through, and a
+        network-path link (`//host/...`) names its own host, as a browser would read it."""
+        if path.startswith("//") or "://" in path.split("?", 1)[0]:
+            return str(httpx.URL(self.endpoint + "/").join(path))
         return self.endpoint + (path if path.startswith("/") else "/" + path)
 
     def check_host(self, url: str, *, context: str = "") -> str:
@@ -234,7 +235,9 @@ class AzureHttp:
                 **({"timeout": self._timeout} if self._timeout is not None else {}),
             )
             try:
-                response = await self.client.send(request)
+                # Never follow redirects, whatever the shared client says: httpx would carry the
+                # subscription-key header (not an Authorization one) to wherever a 3xx points.
+                response = await self.client.send(request, follow_redirects=False)
             except _FATAL as exc:
                 raise self._clean(
                     unreachable(self.endpoint, _describe(exc), side=self.side_label, context=context)
@@ -280,6 +283,8 @@ class AzureHttp:
                     )
                 raise self._clean(error)
 
+            if 300 <= status < 400:
+                raise self._redirected(response, context)
             if not parse:
                 return response, None
             body, problem = _read_json(response)
@@ -324,6 +329,20 @@ class AzureHttp:
                 side=self.side_label,
                 context=context or "",
             )
+        )
+
+    def _redirected(self, response: httpx.Response, context: str) -> RegionSyncError:
+        """A 3xx is never followed: refused as off-host, or reported as an answer we cannot use."""
+        location = response.headers.get("Location", "")
+        if location:
+            target = str(response.request.url.join(location))
+            if origin_of(target) != self._origin:
+                return host_not_allowed(target, self.endpoint, side=self.side_label, context=context)
+        return self._bad(
+            f"an unexpected redirect (HTTP {response.status_code})",
+            status=response.status_code,
+            request_id=request_id_of(response.headers),
+            context=context,
         )
 
     def _unknown(self, method: str, url: str, context: str, cause: str) -> RegionSyncError:

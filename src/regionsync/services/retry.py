@@ -125,14 +125,10 @@ def decide(
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
-    """Seconds the service asks us to wait: `Retry-After` (seconds or an HTTP date, clamped at 0),
-    else `retry-after-ms`, else `x-ms-retry-after-ms` (÷1000). None when absent or unreadable."""
+    """Seconds the service asks us to wait: `retry-after-ms` / `x-ms-retry-after-ms` (÷1000) when
+    present — the precise hint, as the OpenAI and Cognitive Services clients read it — else
+    `Retry-After` (seconds or an HTTP date, clamped at 0). None when absent or unreadable."""
     lowered = {k.lower(): v for k, v in headers.items()}
-    raw = lowered.get("retry-after")
-    if raw is not None:
-        seconds = _seconds_or_date(raw.strip(), now)
-        if seconds is not None:
-            return seconds
     for name in ("retry-after-ms", "x-ms-retry-after-ms"):
         raw = lowered.get(name)
         if raw is not None:
@@ -142,6 +138,9 @@ def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None
                 continue
             if value == value and value >= 0:  # not NaN
                 return value / 1000.0
+    raw = lowered.get("retry-after")
+    if raw is not None:
+        return _seconds_or_date(raw.strip(), now)
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from regionsync.domain import AssetKind, AssetPair, Service, SyncStatus
+from regionsync.domain import Asset, AssetKind, AssetPair, Service, SyncStatus
 from regionsync.services.base import ResourceInfo
 from regionsync.sync.inventory import ServiceStatus
 from regionsync.sync.pair import SideInfo
@@ -28,6 +28,8 @@ class PlannedCopy:
     replace_id: str | None = None
     """For a drifted asset being replaced: the target's outdated copy, deleted just before."""
     reason: str = ""
+    source: Asset | None = None
+    """The source asset as listed (its description and tags go into the authorization)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ def make_plan(
                 target_id=target_id,
                 replace_id=replace_id,
                 reason=pair.reason,
+                source=pair.primary,
             )
         )
     _apply_quota(plan)

@@ -410,8 +410,10 @@ class Poller:
         finally:
             for pending in (waker, sleeper):
                 pending.cancel()
-        if sleeper.done() and not sleeper.cancelled() and sleeper.exception() is not None:
-            raise sleeper.exception()  # type: ignore[misc]  # a broken sleep: fail every wait, loudly
+        if sleeper.done() and not sleeper.cancelled():
+            error = sleeper.exception()
+            if error is not None:
+                raise error  # a broken sleep: every wait fails, loudly
 
     def _enqueue(self, op: _Op, generation: int) -> None:
         """A due operation joins its endpoint's queue — unless it must wait for a probe.

@@ -15,12 +15,11 @@ The runner never branches on the service: it calls the AssetAdapter protocol.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from regionsync.domain import AssetKind, Job, JobState, ProgressEvent, Side, Step
+from regionsync.domain import Asset, AssetKind, Job, JobState, ProgressEvent, Side, Step
 from regionsync.errors import RegionSyncError
 from regionsync.services.base import AssetAdapter, OperationStatus
 from regionsync.sync.journal import Journal
@@ -32,11 +31,6 @@ STEPS = ("authorize", "copy", "poll", "verify")
 """The steps of a copy job, in order; a replace adds `delete-outdated` before them."""
 
 ProgressSink = Callable[[ProgressEvent], None]
-
-
-def new_job_id() -> str:
-    """Short, sortable, unique: a UTC time stamp and a random suffix."""
-    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
 class Runner:
@@ -57,6 +51,8 @@ class Runner:
         self.clock = clock
         self.concurrency = max(1, concurrency)
         self._started_at: dict[str, tuple[float, float | None]] = {}
+        self._sources: dict[str, Asset] = {}
+        """job id → the source asset as the plan listed it (saves a GET before authorizing)."""
         """operation URL → (poller-clock time its 202 arrived, its Retry-After), for the first poll."""
 
     # -- public API -------------------------------------------------------------------------
@@ -74,7 +70,7 @@ class Runner:
                 continue
             now = datetime.now(UTC)
             job = Job(
-                id=new_job_id(),
+                id="",  # the journal assigns a sortable id
                 profile=pair.profile,
                 service=pair.service,
                 kind=copy.kind,
@@ -90,7 +86,10 @@ class Runner:
                 created=now,
                 updated=now,
             )
-            jobs.append(self.journal.create_job(job))
+            job = self.journal.create_job(job)
+            jobs.append(job)
+            if copy.source is not None:
+                self._sources[job.id] = copy.source
             if copy.replace_id:
                 self.journal.start_step(job.id, 0, "delete-outdated", detail={"target_id": copy.replace_id})
                 self.journal.finish_step(job.id, 0, state=JobState.PENDING)
@@ -157,7 +156,8 @@ class Runner:
         final_id = status.target_id or target_id or job.target_id
         if final_id and final_id != job.target_id:
             self.journal.update_job(job.id, target_id=final_id)
-        await self._verify(target, kind, job, final_id or "", poll_index + 1)
+        reported = isinstance(status.raw.get("result"), dict) and status.target_id == final_id
+        await self._verify(target, kind, job, final_id or "", poll_index + 1, reported=reported)
 
     async def _delete_outdated(self, target: AssetAdapter, kind: AssetKind, job: Job, step: Step) -> None:
         replace_id = str(step.detail.get("target_id", ""))
@@ -178,7 +178,7 @@ class Runner:
         *,
         allow_degrade: bool,
     ) -> tuple[str, str, int]:
-        asset = await source.get_asset(kind, job.source_id)
+        asset = self._sources.pop(job.id, None) or await source.get_asset(kind, job.source_id)
         if asset is None:
             raise RegionSyncError(
                 what=f"{job.asset_name} is no longer on the source resource.",
@@ -264,11 +264,19 @@ class Runner:
         )
         return status
 
-    async def _verify(self, target: AssetAdapter, kind: AssetKind, job: Job, target_id: str, index: int) -> None:
+    async def _verify(
+        self, target: AssetAdapter, kind: AssetKind, job: Job, target_id: str, index: int, *, reported: bool = False
+    ) -> None:
+        """Confirm the copy landed: from the finished operation's own `result` (the service's word on
+        the target asset, v3+) or else by reading the target."""
         self._emit(job, "verify", 4, JobState.RUNNING, percent=100)
         self.journal.start_step(job.id, index, "verify", detail={"target_id": target_id})
-        asset = await target.get_asset(kind, target_id) if target_id else None
-        if asset is None or asset.state != "ready":
+        if reported and target_id:
+            asset_id, ok = target_id, True
+        else:
+            asset = await target.get_asset(kind, target_id) if target_id else None
+            asset_id, ok = (asset.id if asset else target_id), asset is not None and asset.state == "ready"
+        if not ok:
             state = asset.state if asset else "not found"
             error = RegionSyncError(
                 what=f"The copy of {job.asset_name} finished but the target model is {state}.",
@@ -277,17 +285,17 @@ class Runner:
             )
             self.journal.finish_step(job.id, index, state=JobState.FAILED, error=error.one_line())
             raise error
-        self.journal.finish_step(job.id, index, state=JobState.SUCCEEDED, detail={"target_id": asset.id})
+        self.journal.finish_step(job.id, index, state=JobState.SUCCEEDED, detail={"target_id": asset_id})
         fresh = self.journal.get_job(job.id) or job
         self.journal.record_id_map(
             service=fresh.service,
             source_resource_id=fresh.source_resource_id,
             source_id=fresh.source_id,
             target_resource_id=fresh.target_resource_id,
-            target_id=asset.id,
+            target_id=asset_id,
             asset_name=fresh.asset_name,
         )
-        self.journal.update_job(job.id, state=JobState.SUCCEEDED, target_id=asset.id)
+        self.journal.update_job(job.id, state=JobState.SUCCEEDED, target_id=asset_id)
         self._emit(job, "done", 4, JobState.SUCCEEDED, percent=100)
 
     # -- helpers ----------------------------------------------------------------------------
