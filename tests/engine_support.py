@@ -14,6 +14,7 @@ from pathlib import Path
 from regionsync.config import Profile, ServiceProfile, SideConfig
 from regionsync.domain import Service
 from regionsync.emulator import Clock, EmulatorTransport, World
+from regionsync.services.retry import RetrySettings
 from regionsync.sync.journal import Journal
 from regionsync.sync.poller import Poller
 from regionsync.sync.session import SyncSession
@@ -82,7 +83,8 @@ class Harness:
     name: str = "test"
 
     def session(self, **kw: object) -> SyncSession:
-        kw.setdefault("poller", Poller(default_interval=0.01, min_interval=0.001))
+        kw.setdefault("poller", Poller(default_interval=0.01, min_interval=0.001, backoff_base=0.001))
+        kw.setdefault("retry", RetrySettings(backoff_factor=0.001))
         return SyncSession(
             self.name,
             self.profile,
@@ -90,3 +92,11 @@ class Harness:
             transport=EmulatorTransport(self.world),
             **kw,  # type: ignore[arg-type]
         )
+
+
+def asset_names(world: World, resource: str) -> list[str]:
+    """Every custom asset a resource holds, ready or not (v2.1 models by name), sorted."""
+    res = world.resources[resource]
+    names = [*res.models, *res.classifiers]
+    names += [m.model_name or m.model_id for m in res.legacy_models.values()]
+    return sorted(names)

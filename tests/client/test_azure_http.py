@@ -124,7 +124,14 @@ async def test_a_wrong_key_is_explained_and_never_retried(world, client, sleep, 
 
 async def test_a_region_outage_is_unreachable_and_the_other_side_still_answers(world, client, sleep) -> None:
     world.faults.set_outage("westus2", True)
-    down = http_for(world, SECONDARY, client, sleep=sleep, api_version=V4, retry=RetrySettings(attempts=3))
+    down = http_for(
+        world,
+        SECONDARY,
+        client,
+        sleep=sleep,
+        api_version=V4,
+        retry=RetrySettings(attempts=3, connect_attempts=3),
+    )
     with pytest.raises(RegionSyncError) as info:
         await down.json("GET", INFO)
     error = info.value
@@ -146,7 +153,7 @@ async def test_a_copy_post_to_a_region_that_is_down_is_retried_because_nothing_w
     with pytest.raises(RegionSyncError) as info:
         await source.start_copy(AssetKind.MODEL, "invoice", auth)
     assert info.value.code == "Unreachable", "connection refused: provably not processed, not OutcomeUnknown"
-    assert len(sleep.delays) == RetrySettings().attempts - 1
+    assert len(sleep.delays) == RetrySettings().connect_attempts - 1
 
 
 async def test_an_operation_location_to_another_port_is_refused_before_sending(world, client, sent) -> None:

@@ -258,3 +258,22 @@ async def test_bodies_that_are_not_json_objects(client: httpx.AsyncClient, world
     bad_id = await client.post(url, headers=key(TARGET_KEY), json={"modelId": "-bad id-"})
     assert bad_id.status_code == 400
     assert bad_id.json()["error"]["innererror"]["code"] == "InvalidParameter"
+
+
+@pytest.mark.parametrize("version", ["2023-07-31", "2024-11-30"])
+async def test_classifiers_get_and_delete(client: httpx.AsyncClient, world: World, version: str) -> None:
+    base = "formrecognizer" if version == "2023-07-31" else "documentintelligence"
+    url = v3_url(world, "source-eus", base, "documentClassifiers/mail-sorter")
+    got = await client.get(url, params={"api-version": version}, headers=key(SOURCE_KEY))
+    assert got.status_code == 200
+    body = got.json()
+    assert body["classifierId"] == "mail-sorter"
+    assert body["description"] == "Sorts mail"
+    assert set(body["docTypes"]) == {"invoice", "receipt"}
+    assert "azureBlobSource" in body["docTypes"]["invoice"]
+    assert (
+        await client.delete(url, params={"api-version": version}, headers=key(SOURCE_KEY))
+    ).status_code == 204
+    gone = await client.get(url, params={"api-version": version}, headers=key(SOURCE_KEY))
+    assert gone.status_code == 404
+    assert gone.json()["error"]["innererror"]["code"] == "ClassifierNotFound"

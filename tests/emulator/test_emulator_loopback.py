@@ -243,13 +243,13 @@ def test_a_bad_scenario_exits_2_naming_file_line_and_field(tmp_path: Path) -> No
 
 async def test_serve_outage_closes_a_real_listener_and_reopens_the_same_port() -> None:
     world = World(Clock(speed=0))
-    world.add_resource("a", region="eastus", keys=["ka", "ka2"])
-    world.add_resource("b", region="westus2", keys=["kb", "kb2"])
+    world.add_resource("res-a", region="eastus", keys=["ka", "ka2"])
+    world.add_resource("res-b", region="westus2", keys=["kb", "kb2"])
     async with serve(world) as running:
         assert running.admin_url == world.admin_url
         port = world.region_ports["eastus"]
-        url_a = f"{world.endpoint('a')}/formrecognizer/info?api-version=2023-07-31"
-        url_b = f"{world.endpoint('b')}/formrecognizer/info?api-version=2023-07-31"
+        url_a = f"{world.endpoint('res-a')}/formrecognizer/info?api-version=2023-07-31"
+        url_b = f"{world.endpoint('res-b')}/formrecognizer/info?api-version=2023-07-31"
         async with httpx.AsyncClient() as client:
             assert (await client.get(url_a, headers={"Ocp-Apim-Subscription-Key": "ka"})).status_code == 200
             world.faults.set_outage("eastus", True)  # the pooled keep-alive connection is cut too
@@ -266,3 +266,15 @@ async def test_serve_binds_loopback_only() -> None:
     with pytest.raises(ValueError, match=r"127\.0\.0\.1 only"):
         async with serve(World(), host="0.0.0.0"):
             pass
+
+
+async def test_the_human_table_lists_endpoints_but_no_keys() -> None:
+    from regionsync.emulator.server import _endpoint_table
+
+    world = World(Clock(speed=0))
+    world.add_resource("res-a", region="eastus", keys=["secret-a", "secret-a2"])
+    async with serve(world) as running:
+        table = _endpoint_table(running.startup_info())
+        assert world.endpoint("res-a") in table
+        assert running.admin_url in table
+        assert "secret-a" not in table

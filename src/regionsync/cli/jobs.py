@@ -55,7 +55,9 @@ def list_jobs(
 
 
 @jobs_app.command("show")
-def show(job_id: str = typer.Argument(..., help="The job id (see jobs list)."), json_output: bool = JSON) -> None:
+def show(
+    job_id: str = typer.Argument(..., help="The job id (see jobs list)."), json_output: bool = JSON
+) -> None:
     """Show one job with every step, its operation URL and its error."""
     from regionsync.cli.common import console
     from regionsync.cli.render import job_detail, job_json
@@ -124,4 +126,6 @@ def cancel(job_id: str = typer.Argument(..., help="The job to cancel.")) -> None
         typer.echo(f"Job {job_id} already {job.state.value}; nothing to cancel.", err=True)
         return
     journal.update_job(job_id, state=JobState.CANCELED, error="canceled by the user")
-    typer.echo(f"Canceled {job_id}. If the service had started the copy, `regionsync status` shows its outcome.")
+    typer.echo(
+        f"Canceled {job_id}. If the service had started the copy, `regionsync status` shows its outcome."
+    )

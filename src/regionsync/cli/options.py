@@ -29,7 +29,9 @@ PROFILE = PROFILE_OPTION
 SERVICE = SERVICE_OPTION
 JSON = JSON_OPTION
 FROM = typer.Option(
-    "primary", "--from", help="Copy from this side: primary (default) or secondary (fail-back).",
+    "primary",
+    "--from",
+    help="Copy from this side: primary (default) or secondary (fail-back).",
 )
 
 

@@ -114,10 +114,16 @@ def status_json(status: ServiceStatus) -> dict[str, Any]:
     return {
         "service": status.service.value,
         "api_version": status.api_version,
-        "source": {"side": status.source.side.value, "region": status.source.region,
-                   "endpoint": status.source.endpoint},
-        "target": {"side": status.target.side.value, "region": status.target.region,
-                   "endpoint": status.target.endpoint},
+        "source": {
+            "side": status.source.side.value,
+            "region": status.source.region,
+            "endpoint": status.source.endpoint,
+        },
+        "target": {
+            "side": status.target.side.value,
+            "region": status.target.region,
+            "endpoint": status.target.endpoint,
+        },
         "readiness": {
             "servable": ready.servable,
             "total": ready.total,
@@ -203,7 +209,9 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             }
             for c in plan.copies
         ],
-        "refusals": [{"kind": r.kind.value, "name": r.name, "why": r.why, "todo": r.todo} for r in plan.refusals],
+        "refusals": [
+            {"kind": r.kind.value, "name": r.name, "why": r.why, "todo": r.todo} for r in plan.refusals
+        ],
         "in_sync": plan.in_sync,
         "extra": plan.extra,
         "copying": plan.copying,
@@ -229,7 +237,13 @@ def jobs_table(jobs: list[Job]) -> Table:
     table.add_column("last step", style="dim")
     table.add_column("updated", style="dim")
     table.add_column("error", overflow="fold")
-    styles = {"succeeded": "green", "failed": "red", "running": "blue", "pending": "yellow", "canceled": "dim"}
+    styles = {
+        "succeeded": "green",
+        "failed": "red",
+        "running": "blue",
+        "pending": "yellow",
+        "canceled": "dim",
+    }
     for job in jobs:
         last = job.steps[-1].name if job.steps else ""
         table.add_row(
@@ -258,8 +272,12 @@ def job_detail(job: Job) -> Group:
         table.add_column(col)
     for s in job.steps:
         table.add_row(
-            str(s.index), s.name, s.state.value, "" if s.percent is None else f"{s.percent}%",
-            s.operation_url or "", s.error or "",
+            str(s.index),
+            s.name,
+            s.state.value,
+            "" if s.percent is None else f"{s.percent}%",
+            s.operation_url or "",
+            s.error or "",
         )
     lines.append(table)
     return Group(*lines)

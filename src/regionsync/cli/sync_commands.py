@@ -76,8 +76,13 @@ def status(
             statuses = await session.status(source=side)
         if json_output:
             code = status_exit_code(statuses, age)
-            emit_json({"profile": session.profile_name, "services": [status_json(s) for s in statuses],
-                       "exit_code": code})
+            emit_json(
+                {
+                    "profile": session.profile_name,
+                    "services": [status_json(s) for s in statuses],
+                    "exit_code": code,
+                }
+            )
             return code
         out = _stdout()
         for s in statuses:
@@ -95,7 +100,9 @@ def plan(
     source: str = FROM,
     only: list[str] | None = typer.Option(None, "--only", help="Only these asset ids or names (repeat)."),
     replace_drifted: bool = typer.Option(False, "--replace-drifted", help="Plan to replace drifted copies."),
-    allow_degrade: bool = typer.Option(False, "--allow-degrade", help="Allow encrypted → unencrypted copies."),
+    allow_degrade: bool = typer.Option(
+        False, "--allow-degrade", help="Allow encrypted → unencrypted copies."
+    ),
 ) -> None:
     """Say exactly what `sync` would do and what it would refuse, before anything happens.
 
@@ -163,7 +170,9 @@ def sync(
 
     async def go() -> int:
         events = _EventSink(json_output)
-        async with open_session(config, profile, service, on_event=events, concurrency=concurrency) as session:
+        async with open_session(
+            config, profile, service, on_event=events, concurrency=concurrency
+        ) as session:
             plans = await session.plan(
                 source=side, only=only, replace_drifted=replace_drifted, allow_degrade=allow_degrade
             )
@@ -172,7 +181,9 @@ def sync(
             refused = sum(len(p.refusals) for _, p in plans)
             if dry_run or todo == 0:
                 if todo == 0 and not json_output:
-                    _stderr().print("Nothing to copy." + (f" {refused} refused (see above)." if refused else ""))
+                    _stderr().print(
+                        "Nothing to copy." + (f" {refused} refused (see above)." if refused else "")
+                    )
                 return code if dry_run else (1 if refused else 0)
             if not _confirm(plans, yes=yes, replace=replace_drifted):
                 _stderr().print("Nothing was changed.")
@@ -208,14 +219,22 @@ def copy(
         events = _EventSink(json_output)
         async with open_session(config, profile, service, on_event=events) as session:
             rename = {asset_id: new_id} if new_id else None
-            plans = await session.plan(source=side, only=[asset_id], allow_degrade=allow_degrade, rename=rename)
+            plans = await session.plan(
+                source=side, only=[asset_id], allow_degrade=allow_degrade, rename=rename
+            )
             plans = [(pair, p) for pair, p in plans if p.copies or p.refusals]
             if not plans:
                 statuses = await session.status(source=side)
-                known = any(asset_id in {p.name, *(a.id for a in (p.primary, p.secondary) if a)}
-                            for s in statuses for p in s.pairs)
-                msg = (f"{asset_id} is already in sync; nothing to copy." if known
-                       else f"No asset {asset_id!r} on the {side.value} side. `regionsync status` lists them.")
+                known = any(
+                    asset_id in {p.name, *(a.id for a in (p.primary, p.secondary) if a)}
+                    for s in statuses
+                    for p in s.pairs
+                )
+                msg = (
+                    f"{asset_id} is already in sync; nothing to copy."
+                    if known
+                    else f"No asset {asset_id!r} on the {side.value} side. `regionsync status` lists them."
+                )
                 _stderr().print(msg)
                 return 0 if known else 2
             code = _show_plans(plans, json_output)
@@ -241,8 +260,10 @@ def _confirm(plans: list[tuple[ResourcePair, Plan]], *, yes: bool, replace: bool
     replaces = sum(1 for _, p in plans for c in p.copies if c.replace_id)
     question = f"Copy {copies} asset(s)?"
     if replace and replaces:
-        question = (f"Copy {copies} asset(s), replacing {replaces} drifted copy(ies) — their outdated "
-                    "versions on the target are deleted first?")
+        question = (
+            f"Copy {copies} asset(s), replacing {replaces} drifted copy(ies) — their outdated "
+            "versions on the target are deleted first?"
+        )
     return typer.confirm(question, default=False)
 
 
@@ -306,8 +327,15 @@ def _summarize(jobs: list[Job], refused: int, json_output: bool) -> int:
     ok = sum(1 for j in jobs if j.state.value == "succeeded")
     failed = [j for j in jobs if j.state.value != "succeeded"]
     if json_output:
-        emit_json({"event": "summary", "succeeded": ok, "failed": len(failed), "refused": refused,
-                   "jobs": [job_json(j) for j in jobs]})
+        emit_json(
+            {
+                "event": "summary",
+                "succeeded": ok,
+                "failed": len(failed),
+                "refused": refused,
+                "jobs": [job_json(j) for j in jobs],
+            }
+        )
     else:
         out = _stdout()
         out.print(jobs_table(jobs))

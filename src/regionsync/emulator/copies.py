@@ -143,6 +143,8 @@ def start(world: World, request: CopyRequest) -> Operation:
         target=target.name if target is not None and not early else None,
         target_id=request.target_id,
         target_location=request.target_location,
+        target_resource_id=request.target_resource_id,
+        target_region=request.target_region,
         created=now,
         finish_at=now + timedelta(seconds=duration),
         copy_seconds=world.copy_seconds,
@@ -207,7 +209,7 @@ def finish(world: World, operation: Operation) -> None:
     operation.finished = True
     target = world.resources.get(operation.target) if operation.target else None
     if operation.failure is None and operation.target is not None and target is None:
-        operation.failure = problems.unknown_resource(operation.target_location, "")
+        operation.failure = problems.unknown_resource(operation.target_resource_id, operation.target_region)
     if operation.failure is not None:
         operation.status = "failed"
         if target is not None:

@@ -123,6 +123,8 @@ class Operation:
     target: str | None
     target_id: str
     target_location: str
+    target_resource_id: str
+    target_region: str
     created: datetime
     finish_at: datetime
     copy_seconds: float

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import re
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from regionsync.emulator.scenario import Scenario
 
 NOMINAL_ADMIN_PORT = 47000
+RESOURCE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]{1,63}$")
 DEFAULT_SUBSCRIPTION = "6f1c3a52-8d3e-4c59-9f0e-3b2f1d8e7a10"
 DEFAULT_RESOURCE_GROUP = "rg-regionsync"
 LEGACY_NAMESPACE = uuid.UUID("8a4f0e52-3a9b-4d3c-9a61-6b1f0c2d9e77")
@@ -174,6 +176,8 @@ class World:
         resource_id: str | None = None,
     ) -> Resource:
         """Create a resource (its own tenant: its keys open no other resource)."""
+        if not RESOURCE_NAME.match(name):
+            raise ValueError(f"resource name {name!r}: letters, digits and hyphens, 2 to 64 characters")
         if name in self.resources:
             raise ValueError(f"resource {name!r} already exists")
         if keys is not None and len(keys) != 2:
@@ -279,7 +283,7 @@ class World:
     ) -> str:
         """A ready v2.1 custom model; returns its GUID (stable for a resource and name)."""
         resource = self._resource(resource_name)
-        guid = model_id or str(uuid.uuid5(LEGACY_NAMESPACE, f"{resource_name}/{model_name}"))
+        guid = (model_id or str(uuid.uuid5(LEGACY_NAMESPACE, f"{resource_name}/{model_name}"))).lower()
         while guid in resource.legacy_models and model_id is None:
             guid = str(uuid.uuid4())
         if guid in resource.legacy_models:

@@ -33,6 +33,10 @@ class RetrySettings:
     """Each computed backoff is scaled by a random factor in [1 - jitter, 1 + jitter]."""
     max_retry_after: float = 120.0
     """A Retry-After longer than this is not waited for: the error is raised (retryable) instead."""
+    connect_attempts: int = 2
+    """Attempts when no connection can be made at all: a refused connection means the region's
+    front door is closed, and an operator in an outage needs that said in a second, not after a
+    minute of backoff. (The poller keeps trying an operation later; nothing is lost.)"""
 
     @classmethod
     def no_retries(cls) -> RetrySettings:
@@ -116,6 +120,8 @@ def decide(
     if processed_maybe and not idempotent:
         return Decision(Verdict.OUTCOME_UNKNOWN)
     if is_exhausted(settings, attempt):
+        return Decision(Verdict.RAISE)
+    if failure is Failure.NOT_SENT and attempt >= settings.connect_attempts:
         return Decision(Verdict.RAISE)
     if retry_after is not None:
         if retry_after > settings.max_retry_after:

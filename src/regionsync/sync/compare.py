@@ -121,8 +121,11 @@ def _judge(
     if s is None:
         failed = jobs.failed.get(p.name)
         if failed is not None:
-            return pair(SyncStatus.FAILED, f"last copy failed: {failed.error or 'see jobs show ' + failed.id}",
-                        p.changed)
+            return pair(
+                SyncStatus.FAILED,
+                f"last copy failed: {failed.error or 'see jobs show ' + failed.id}",
+                p.changed,
+            )
         return pair(SyncStatus.MISSING, f"not on the {secondary_label} since {_stamp(p.changed)}", p.changed)
     if s.state != "ready":
         return pair(SyncStatus.COPYING, f"{secondary_label} copy is {s.state}", p.changed)

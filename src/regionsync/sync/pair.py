@@ -6,13 +6,14 @@ every request. `source`/`target` turn the pair around for fail-back (`sync --fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import httpx
 
 from regionsync.domain import Service, Side
 from regionsync.services.base import AssetAdapter
+from regionsync.services.retry import RetrySettings
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def open_pairs(
     *,
     client: httpx.AsyncClient,
     services: Iterable[Service] | None = None,
+    retry: RetrySettings | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> list[ResourcePair]:
     """Build a ResourcePair for each configured service of `profile` (or only `services`).
 
@@ -83,7 +86,14 @@ def open_pairs(
             end = cfg.primary if side is Side.PRIMARY else cfg.secondary
             credential = resolve_credential(end.key, profile=profile_name, service=service, side=side)
             http = AzureHttp(
-                end.endpoint, credential, client=client, api_version=None, side_label=f"{side.value} {end.region}"
+                end.endpoint,
+                credential,
+                client=client,
+                api_version=None,
+                side_label=f"{side.value} {end.region}",
+                service=service,
+                **({"retry": retry} if retry is not None else {}),
+                **({"sleep": sleep} if sleep is not None else {}),
             )
             adapters[side] = make_adapter(
                 service, api_version, http, resource_id=end.resource_id, region=end.region

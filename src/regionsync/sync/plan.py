@@ -106,7 +106,9 @@ def make_plan(
             continue
         if pair.status is SyncStatus.UNKNOWN:
             plan.refusals.append(
-                Refusal(pair.kind, pair.name, pair.reason, "wait for the region to come back, then run sync again")
+                Refusal(
+                    pair.kind, pair.name, pair.reason, "wait for the region to come back, then run sync again"
+                )
             )
             continue
         if degrade_blocked:
@@ -129,7 +131,7 @@ def make_plan(
                         pair.kind,
                         pair.name,
                         f"drifted: {pair.reason}",
-                        "run sync --replace-drifted to replace the outdated copy (you will be asked to confirm)",
+                        "run sync --replace-drifted to replace the outdated copy (asks to confirm)",
                     )
                 )
                 continue
@@ -185,6 +187,6 @@ def _apply_quota(plan: Plan) -> None:
                 copy.name,
                 f"the {plan.target.label} would go over its custom model limit ({used}, "
                 f"room for {plan.quota.free} more)",
-                f"delete unused models on the {plan.target.region} resource or raise its limit, then sync again",
+                f"delete unused models on the {plan.target.region} resource or raise its limit, then sync",
             )
         )

@@ -24,7 +24,7 @@ from regionsync.errors import RegionSyncError
 from regionsync.services.base import AssetAdapter, OperationStatus
 from regionsync.sync.journal import Journal
 from regionsync.sync.pair import ResourcePair
-from regionsync.sync.plan import Plan, PlannedCopy
+from regionsync.sync.plan import Plan
 from regionsync.sync.poller import Poller, PollRequest
 
 STEPS = ("authorize", "copy", "poll", "verify")
@@ -114,8 +114,16 @@ class Runner:
         try:
             await self._drive(pair, fresh, allow_degrade=allow_degrade)
         except RegionSyncError as exc:
-            self.journal.update_job(job.id, state=JobState.FAILED, error=exc.one_line())
-            self._emit(fresh, "failed", len(STEPS), JobState.FAILED, message=exc.one_line())
+            current = self.journal.get_job(job.id) or fresh
+            if exc.retryable and _recorded_operation(current.steps) is not None:
+                # The service holds a running copy we lost sight of (region down, throttled): keep
+                # the job open so `jobs resume` polls the same operation instead of copying again.
+                message = f"interrupted: {exc.one_line()} `regionsync jobs resume` continues it."
+                self.journal.update_job(job.id, state=JobState.RUNNING, error=message)
+                self._emit(fresh, "interrupted", len(STEPS), JobState.RUNNING, message=message)
+            else:
+                self.journal.update_job(job.id, state=JobState.FAILED, error=exc.one_line())
+                self._emit(fresh, "failed", len(STEPS), JobState.FAILED, message=exc.one_line())
         except asyncio.CancelledError:
             self.journal.update_job(job.id, state=JobState.CANCELED, error="canceled by the user")
             raise
@@ -194,7 +202,10 @@ class Runner:
             self.journal.finish_step(job.id, index, state=JobState.FAILED, error=exc.one_line())
             raise
         self.journal.finish_step(
-            job.id, index, state=JobState.SUCCEEDED, detail={"target_id": auth.target_id, "expires": auth.expires}
+            job.id,
+            index,
+            state=JobState.SUCCEEDED,
+            detail={"target_id": auth.target_id, "expires": auth.expires},
         )
         if auth.target_id != job.target_id:
             self.journal.update_job(job.id, target_id=auth.target_id)
@@ -208,12 +219,14 @@ class Runner:
             state = JobState.RUNNING if exc.code == "OutcomeUnknown" else JobState.FAILED
             self.journal.finish_step(job.id, index + 1, state=state, error=exc.one_line())
             if state is JobState.RUNNING:
-                url, done = await self._recover_lost_copy(source, target, kind, job)
+                url, _done = await self._recover_lost_copy(source, target, kind, job)
                 if url is not None:
                     return auth.target_id, url, index + 2
             raise
         self.journal.record_operation(job.id, index + 1, started.operation_url)
-        self.journal.finish_step(job.id, index + 1, state=JobState.SUCCEEDED, operation_url=started.operation_url)
+        self.journal.finish_step(
+            job.id, index + 1, state=JobState.SUCCEEDED, operation_url=started.operation_url
+        )
         self._started_at[started.operation_url] = (self.clock(), started.retry_after)
         return auth.target_id, started.operation_url, index + 2
 
@@ -256,16 +269,30 @@ class Runner:
         try:
             status = await self.poller.wait(request)
         except RegionSyncError as exc:
-            self.journal.finish_step(job.id, index, state=JobState.FAILED, error=exc.one_line())
+            # A transient failure leaves the step open: the operation still runs on the service.
+            state = JobState.RUNNING if exc.retryable else JobState.FAILED
+            self.journal.finish_step(job.id, index, state=state, error=exc.one_line())
             raise
         error = status.error.one_line() if status.error else None
         self.journal.finish_step(
-            job.id, index, state=status.state, percent=status.percent, operation_url=operation_url, error=error
+            job.id,
+            index,
+            state=status.state,
+            percent=status.percent,
+            operation_url=operation_url,
+            error=error,
         )
         return status
 
     async def _verify(
-        self, target: AssetAdapter, kind: AssetKind, job: Job, target_id: str, index: int, *, reported: bool = False
+        self,
+        target: AssetAdapter,
+        kind: AssetKind,
+        job: Job,
+        target_id: str,
+        index: int,
+        *,
+        reported: bool = False,
     ) -> None:
         """Confirm the copy landed: from the finished operation's own `result` (the service's word on
         the target asset, v3+) or else by reading the target."""

@@ -7,7 +7,7 @@ Both the CLI and the dashboard drive the engine only through a SyncSession:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from types import TracebackType
 
 import httpx
@@ -15,6 +15,7 @@ import httpx
 from regionsync import __version__
 from regionsync.domain import Job, Service, Side
 from regionsync.errors import RegionSyncError
+from regionsync.services.retry import RetrySettings
 from regionsync.sync.compare import JobView
 from regionsync.sync.inventory import ServiceStatus, take_inventory
 from regionsync.sync.journal import Journal
@@ -41,6 +42,8 @@ class SyncSession:
         concurrency: int = 4,
         poller: Poller | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetrySettings | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self.profile_name = profile_name
         self.journal = journal
@@ -52,7 +55,7 @@ class SyncSession:
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
         self.pairs: list[ResourcePair] = open_pairs(
-            profile_name, profile, client=self.client, services=services
+            profile_name, profile, client=self.client, services=services, retry=retry, sleep=sleep
         )
         self.poller = poller or Poller()
         self.runner = Runner(journal, self.poller, on_event=on_event, concurrency=concurrency)

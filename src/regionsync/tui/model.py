@@ -1,0 +1,331 @@
+"""What the dashboard shows, computed from engine results: pure functions and small records, no I/O.
+
+The widgets render these records; the app builds them from `ServiceStatus`, `ProgressEvent` and
+journal `Job`s. Keeping the wording here (and in `cli/render.py`, whose helpers it reuses) means a
+status reads the same in the dashboard as in `regionsync status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from regionsync.cli.render import age
+from regionsync.domain import Asset, AssetKind, AssetPair, Job, JobState, ProgressEvent, Service, Side, SyncStatus
+from regionsync.sync.compare import readiness
+from regionsync.sync.inventory import KindDiff, ServiceStatus
+
+KIND_TITLES: dict[AssetKind, str] = {
+    AssetKind.MODEL: "Models",
+    AssetKind.CLASSIFIER: "Classifiers",
+    AssetKind.ANALYZER: "Analyzers",
+    AssetKind.PROJECT: "Projects",
+}
+"""One dashboard tab per asset kind, in this order."""
+
+COPYABLE = frozenset({SyncStatus.MISSING, SyncStatus.DRIFTED, SyncStatus.FAILED})
+"""Statuses a copy can fix (drifted means replacing the secondary's outdated copy)."""
+
+
+def row_key(service: Service | str, kind: AssetKind | str, name: str) -> str:
+    """The identity of a row: the same asset keeps the same key across refreshes."""
+    return f"{Service(service).value}/{AssetKind(kind).value}/{name}"
+
+
+def resource_name(resource_id: str) -> str:
+    """The resource's own name: the last segment of its Azure id."""
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+# --------------------------------------------------------------------------------------- the diff rows
+
+
+@dataclass(frozen=True, slots=True)
+class SideCell:
+    """What one side holds of an asset, as one pane shows it."""
+
+    name: str
+    state: str
+    changed: str
+
+    @staticmethod
+    def of(asset: Asset | None) -> SideCell | None:
+        if asset is None:
+            return None
+        label = asset.id if asset.id == asset.name else f"{asset.name} ({asset.id[:8]})"
+        when = asset.changed.strftime("%Y-%m-%d") if asset.changed else ""
+        return SideCell(name=label, state=asset.state, changed=when)
+
+    @property
+    def info(self) -> str:
+        return f"{self.state:<8} {self.changed}".rstrip()
+
+
+@dataclass(frozen=True, slots=True)
+class DiffRow:
+    """One row of the diff: an asset identity, both sides and the verdict between them."""
+
+    key: str
+    service: Service
+    kind: AssetKind
+    name: str
+    status: SyncStatus
+    reason: str
+    primary: SideCell | None
+    secondary: SideCell | None
+    percent: int | None = None
+    ids: tuple[str, ...] = ()
+
+    @property
+    def gutter(self) -> str:
+        return gutter_text(self.status, self.percent)
+
+    @property
+    def copyable(self) -> bool:
+        return self.primary is not None and self.status in COPYABLE
+
+    def with_progress(self, percent: int | None) -> DiffRow:
+        reason = self.reason if self.status is SyncStatus.COPYING else "copy job running"
+        return replace(self, status=SyncStatus.COPYING, percent=percent, reason=reason)
+
+    def search_text(self) -> str:
+        return " ".join((self.name, *self.ids)).casefold()
+
+
+def gutter_text(status: SyncStatus, percent: int | None = None) -> str:
+    """`glyph word` (and the percentage while copying): never colour alone."""
+    text = f"{status.glyph} {status.value}"
+    if status is SyncStatus.COPYING and percent is not None:
+        text += f" {percent}%"
+    return text
+
+
+def diff_row(service: Service, pair: AssetPair) -> DiffRow:
+    ids = tuple(a.id for a in (pair.primary, pair.secondary) if a is not None)
+    return DiffRow(
+        key=row_key(service, pair.kind, pair.name),
+        service=service,
+        kind=pair.kind,
+        name=pair.name,
+        status=pair.status,
+        reason=pair.reason,
+        primary=SideCell.of(pair.primary),
+        secondary=SideCell.of(pair.secondary),
+        percent=_percent_in(pair.reason) if pair.status is SyncStatus.COPYING else None,
+        ids=ids,
+    )
+
+
+def _percent_in(reason: str) -> int | None:
+    last = reason.rsplit(" ", 1)[-1]
+    return int(last[:-1]) if last.endswith("%") and last[:-1].isdigit() else None
+
+
+def rows_of(status: ServiceStatus, kind_diff: KindDiff) -> list[DiffRow]:
+    return [diff_row(status.service, p) for p in kind_diff.pairs]
+
+
+# --------------------------------------------------------------------------------------------- filter
+
+_STATUS_WORDS: dict[str, SyncStatus] = {
+    **{s.value.replace(" ", ""): s for s in SyncStatus},
+    **{s.value.replace(" ", "-"): s for s in SyncStatus},
+    "sync": SyncStatus.IN_SYNC,
+    "synced": SyncStatus.IN_SYNC,
+    "drift": SyncStatus.DRIFTED,
+    "copy": SyncStatus.COPYING,
+}
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """`/` filter: words that name a status select by status; other words must appear in the name or id."""
+
+    statuses: frozenset[SyncStatus] = frozenset()
+    words: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.statuses and not self.words
+
+    def matches(self, row: DiffRow) -> bool:
+        if self.statuses and row.status not in self.statuses:
+            return False
+        if self.words:
+            text = row.search_text()
+            return all(w in text for w in self.words)
+        return True
+
+    def describe(self) -> str:
+        parts = [s.value for s in sorted(self.statuses, key=list(SyncStatus).index)]
+        parts += [f"“{w}”" for w in self.words]
+        return " + ".join(parts)
+
+
+def parse_filter(query: str) -> RowFilter:
+    """`missing`, `status:drifted`, `in sync`, `inv`, `unknown w2` … (case-insensitive)."""
+    text = query.casefold().replace("in sync", "insync")
+    statuses: set[SyncStatus] = set()
+    words: list[str] = []
+    for token in text.split():
+        bare = token.removeprefix("status:").removeprefix("is:")
+        if bare in _STATUS_WORDS and (bare != token or token in _STATUS_WORDS):
+            statuses.add(_STATUS_WORDS[bare])
+        else:
+            words.append(token)
+    return RowFilter(frozenset(statuses), tuple(words))
+
+
+# ------------------------------------------------------------------------------------ region health
+
+
+@dataclass(frozen=True)
+class SideHealth:
+    """How one side answered its latest listing calls."""
+
+    side: Side
+    regions: tuple[str, ...]
+    reachable: bool | None = None
+    """None: not measured yet."""
+    key_accepted: bool | None = None
+    latency_ms: float | None = None
+    checked_at: datetime | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.reachable and self.key_accepted and not self.problem)
+
+    def words(self) -> str:
+        """The state in words, e.g. `reachable · key accepted · 38 ms · 12:04:51`."""
+        when = f" · {self.checked_at.strftime('%H:%M:%S')}" if self.checked_at else ""
+        if self.reachable is None:
+            return "… checking"
+        if not self.reachable:
+            return f"✗ {self.problem or 'unreachable'}{when}"
+        if self.key_accepted is False:
+            return f"✗ reachable · key refused{when}"
+        latency = "" if self.latency_ms is None else f" · {_ms(self.latency_ms)}"
+        if self.problem:
+            return f"! reachable · {self.problem}{latency}{when}"
+        return f"● reachable · key accepted{latency}{when}"
+
+
+def _ms(value: float) -> str:
+    return "<1 ms" if value < 1 else f"{value:.0f} ms"
+
+
+def readiness_text(statuses: Sequence[ServiceStatus], now: datetime) -> str:
+    """`failover readiness: 41/47 assets · oldest gap 3 h 12 min` over every service of the profile."""
+    pairs = [p for s in statuses for p in s.pairs]
+    ready = readiness(pairs)
+    text = f"failover readiness: {ready.servable}/{ready.total} assets"
+    if ready.unknown:
+        text += f" · {ready.unknown} unknown"
+    if ready.oldest_gap is not None:
+        text += f" · oldest gap {age(ready.oldest_gap, now)}"
+    elif ready.total and ready.complete:
+        text += " · nothing waiting"
+    return text
+
+
+# --------------------------------------------------------------------------------------------- jobs
+
+
+@dataclass(frozen=True)
+class JobLine:
+    """One job as the jobs panel shows it."""
+
+    job_id: str
+    asset_name: str
+    kind: AssetKind | None = None
+    service: Service | None = None
+    target: str = ""
+    step: str = ""
+    step_index: int = 0
+    step_count: int = 4
+    state: JobState = JobState.PENDING
+    percent: int | None = None
+    error: str = ""
+    started: datetime | None = None
+    ended: datetime | None = None
+
+    @property
+    def title(self) -> str:
+        kind = f"{self.kind.value} " if self.kind else ""
+        to = f" → {self.target}" if self.target else ""
+        return f"copy {kind}{self.asset_name}{to}"
+
+    @property
+    def bar_percent(self) -> int:
+        if self.state is JobState.SUCCEEDED:
+            return 100
+        return self.percent or 0
+
+    def step_words(self) -> str:
+        if self.state is JobState.SUCCEEDED:
+            return "done"
+        if self.state is JobState.FAILED:
+            return "failed"
+        if self.state is JobState.CANCELED:
+            return "canceled"
+        if not self.step:
+            return "waiting"
+        return f"step {self.step_index}/{self.step_count} {self.step}"
+
+    def elapsed(self, now: datetime) -> str:
+        if self.started is None:
+            return ""
+        end = self.ended or now
+        seconds = max(0, int((end - self.started).total_seconds()))
+        minutes, secs = divmod(seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+    def apply(self, event: ProgressEvent, now: datetime) -> JobLine:
+        """This line after one progress event."""
+        finished = event.state.finished
+        return replace(
+            self,
+            asset_name=event.asset_name,
+            step=event.step,
+            step_index=event.step_index,
+            step_count=event.step_count,
+            state=event.state,
+            percent=event.percent if event.percent is not None else self.percent,
+            error=(event.message or self.error) if event.state is JobState.FAILED else "",
+            started=self.started or now,
+            ended=now if finished else None,
+        )
+
+
+_STEP_NUMBER = {"delete-outdated": 0, "authorize": 1, "copy": 2, "poll": 3, "verify": 4}
+
+
+def job_line(job: Job, target_label: str = "") -> JobLine:
+    """A journaled job as the panel shows it (e.g. at start, before any progress event)."""
+    last = job.steps[-1] if job.steps else None
+    percent = next((s.percent for s in reversed(job.steps) if s.percent is not None), None)
+    return JobLine(
+        job_id=job.id,
+        asset_name=job.asset_name,
+        kind=AssetKind(job.kind),
+        service=Service(job.service),
+        target=target_label,
+        step=last.name if last else "",
+        step_index=_STEP_NUMBER.get(last.name, 0) if last else 0,
+        state=job.state,
+        percent=percent,
+        error=job.error or "",
+        started=job.created,
+        ended=job.updated if job.state.finished else None,
+    )
+
+
+def jobs_to_show(jobs: Iterable[Job], limit: int = 20) -> list[Job]:
+    """At start: every unfinished job, and the most recent finished ones up to `limit` in all."""
+    jobs = list(jobs)
+    unfinished = [j for j in jobs if not j.state.finished]
+    finished = [j for j in jobs if j.state.finished][: max(0, limit - len(unfinished))]
+    return sorted(unfinished + finished, key=lambda j: (j.created, j.id))

@@ -1,0 +1,455 @@
+"""DiffTable: both regions side by side in one virtual table, rows aligned by asset identity.
+
+Three regions per line — primary columns │ gutter │ secondary columns — so the two panes can never
+scroll apart, and a blank stands where one side lacks the asset. Rows are keyed by asset identity
+and reconciled in place (`reconcile` adds, updates and removes by key; the order is recomputed only
+when the set of keys changes); only the lines on screen are ever rendered (Textual's line API), so
+5,000 rows cost what 30 do. Colours come from component classes bound to theme variables
+(`$sync-ok`, `$sync-drift` …); the status is always a glyph and a word, never colour alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from regionsync.domain import SyncStatus
+from regionsync.tui.model import DiffRow, RowFilter, SideCell
+
+HEADER_LINES = 2
+GUTTER_WIDTH = 16
+"""Wide enough for `⟳ copying 100%` with a space either side."""
+WIDE_INFO = 19
+"""`creating 2024-10-02`: the state and the day of the last change."""
+NARROW_INFO = 8
+"""Only the state, when the panes are narrow (80 columns)."""
+
+_STATUS_CLASS: dict[SyncStatus, str] = {
+    status: "diff-table--status-" + status.value.replace(" ", "-") for status in SyncStatus
+}
+
+
+@dataclass(frozen=True)
+class PaneTitle:
+    """What one pane says above its column: who it is, and how it is (or why it cannot be read)."""
+
+    title: str
+    subtitle: str = ""
+    error: bool = False
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Widths of one line: `␣name␣info␣│gutter│␣name␣info␣` (the right pane takes the odd column)."""
+
+    left: int
+    right: int
+    info: int
+
+    @staticmethod
+    def for_width(width: int) -> Columns:
+        panes = max(0, width - GUTTER_WIDTH - 2)
+        left = panes // 2
+        right = panes - left
+        if left >= WIDE_INFO + 3 + 14:
+            info = WIDE_INFO
+        elif left >= NARROW_INFO + 3 + 8:
+            info = NARROW_INFO
+        else:
+            info = 0
+        return Columns(left=left, right=right, info=info)
+
+    def name_width(self, pane: int) -> int:
+        return max(1, pane - self.info - (3 if self.info else 2))
+
+
+@dataclass(frozen=True)
+class ReconcileStats:
+    """What one `reconcile` changed, by key (the tests use it to prove rows are never rebuilt)."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` padded or cut to exactly `width` cells, with an ellipsis when cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+def _centre(text: str, width: int) -> str:
+    room = max(0, width - cell_len(text))
+    return _fit(" " * (room // 2) + text, width)
+
+
+class DiffTable(ScrollView, can_focus=True):
+    """The two regions of one asset kind as a diff: keyed rows, a cursor, a filter."""
+
+    DEFAULT_CSS = """
+    DiffTable {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        background: $surface;
+        scrollbar-size-vertical: 1;
+    }
+    DiffTable > .diff-table--header { text-style: bold; color: $foreground; }
+    DiffTable > .diff-table--subtitle { color: $text-muted; }
+    DiffTable > .diff-table--error { color: $error; text-style: bold; }
+    DiffTable > .diff-table--divider { color: $panel-lighten-2; }
+    DiffTable > .diff-table--dim { color: $text-muted; }
+    DiffTable > .diff-table--cursor { background: $panel; text-style: bold; }
+    DiffTable:focus > .diff-table--cursor { background: $primary 35%; text-style: bold; }
+    DiffTable > .diff-table--status-in-sync { color: $sync-ok; }
+    DiffTable > .diff-table--status-missing { color: $sync-missing; text-style: bold; }
+    DiffTable > .diff-table--status-drifted { color: $sync-drift; text-style: bold; }
+    DiffTable > .diff-table--status-extra { color: $sync-extra; }
+    DiffTable > .diff-table--status-copying { color: $sync-copying; text-style: bold; }
+    DiffTable > .diff-table--status-failed { color: $sync-failed; text-style: bold reverse; }
+    DiffTable > .diff-table--status-unknown { color: $sync-unknown; }
+    """
+
+    COMPONENT_CLASSES = {
+        "diff-table--header",
+        "diff-table--subtitle",
+        "diff-table--error",
+        "diff-table--divider",
+        "diff-table--dim",
+        "diff-table--cursor",
+        *_STATUS_CLASS.values(),
+    }
+
+    BINDINGS: list[BindingType] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+    ]
+
+    class Highlighted(Message):
+        """The cursor is on another row (or on none)."""
+
+        def __init__(self, table: DiffTable, row: DiffRow | None) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self) -> DiffTable:
+            return self.table
+
+    class Activated(Message):
+        """A row was double-clicked (the keyboard's `enter` is the app's Details binding)."""
+
+        def __init__(self, table: DiffTable, row: DiffRow) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self) -> DiffTable:
+            return self.table
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._rows: dict[str, DiffRow] = {}
+        self._order: list[str] = []
+        self._visible: list[str] = []
+        self._positions: dict[str, int] = {}
+        self._filter = RowFilter()
+        self._cursor = 0
+        self._cursor_key: str | None = None
+        self._announced: str | None = None
+        self._titles = (PaneTitle("PRIMARY"), PaneTitle("SECONDARY"))
+        self._empty_text = "no assets of this kind on either side"
+        self.last_reconcile = ReconcileStats()
+
+    # -- data in ---------------------------------------------------------------------------------
+
+    def set_titles(self, primary: PaneTitle, secondary: PaneTitle) -> None:
+        if (primary, secondary) != self._titles:
+            self._titles = (primary, secondary)
+            self.refresh()
+
+    def set_empty_text(self, text: str) -> None:
+        self._empty_text = text
+        self.refresh()
+
+    def reconcile(self, rows: Iterable[DiffRow]) -> ReconcileStats:
+        """Make the table hold exactly `rows`: add new keys, update changed rows in place, drop gone ones."""
+        new = {row.key: row for row in rows}
+        old_keys = self._rows.keys()
+        removed = [k for k in old_keys if k not in new]
+        added = 0
+        updated = 0
+        unchanged = 0
+        status_changed = False
+        for key, row in new.items():
+            before = self._rows.get(key)
+            if before is None:
+                added += 1
+            elif before != row:
+                updated += 1
+                status_changed = status_changed or before.status is not row.status
+            else:
+                unchanged += 1
+                continue
+            self._rows[key] = row
+        for key in removed:
+            del self._rows[key]
+        if added or removed:
+            self._order = sorted(self._rows, key=lambda k: (self._rows[k].name.casefold(), k))
+            self._refilter()
+        elif status_changed and self._filter.statuses:
+            self._refilter()
+        self.last_reconcile = ReconcileStats(added, updated, len(removed), unchanged)
+        if added or updated or removed:
+            self._after_change()
+        return self.last_reconcile
+
+    def update_row(self, row: DiffRow) -> bool:
+        """Replace one row in place (e.g. copy progress); False when the key is not in the table."""
+        before = self._rows.get(row.key)
+        if before is None or before == row:
+            return False
+        self._rows[row.key] = row
+        if self._filter.statuses and before.status is not row.status:
+            self._refilter()
+            self._after_change()
+            return True
+        position = self._positions.get(row.key)
+        if position is not None:
+            self._refresh_position(position)
+        if row.key == self._cursor_key:
+            self._announce(force=True)
+        return True
+
+    def set_filter(self, row_filter: RowFilter) -> None:
+        """Show only the rows `row_filter` matches; the cursor stays on its row when that row stays."""
+        if row_filter == self._filter:
+            return
+        self._filter = row_filter
+        self._refilter()
+        self._after_change()
+
+    # -- data out --------------------------------------------------------------------------------
+
+    @property
+    def row_filter(self) -> RowFilter:
+        return self._filter
+
+    @property
+    def rows(self) -> dict[str, DiffRow]:
+        """Every row by key (filtered out or not)."""
+        return self._rows
+
+    @property
+    def visible_keys(self) -> Sequence[str]:
+        return self._visible
+
+    @property
+    def cursor_row(self) -> DiffRow | None:
+        return self._rows.get(self._cursor_key) if self._cursor_key else None
+
+    @property
+    def cursor_index(self) -> int:
+        return self._cursor
+
+    def row(self, key: str) -> DiffRow | None:
+        return self._rows.get(key)
+
+    def select_key(self, key: str) -> bool:
+        position = self._positions.get(key)
+        if position is None:
+            return False
+        self._move_to(position)
+        return True
+
+    # -- filtering and cursor --------------------------------------------------------------------
+
+    def _refilter(self) -> None:
+        rows = self._rows
+        if self._filter.empty:
+            self._visible = list(self._order)
+        else:
+            matches = self._filter.matches
+            self._visible = [k for k in self._order if matches(rows[k])]
+        self._positions = {key: i for i, key in enumerate(self._visible)}
+
+    def _after_change(self) -> None:
+        """Keep the cursor on its row if it is still shown, else at the same height; repaint."""
+        if self._cursor_key is not None and self._cursor_key in self._positions:
+            self._cursor = self._positions[self._cursor_key]
+        else:
+            self._cursor = min(self._cursor, max(0, len(self._visible) - 1))
+        self._cursor_key = self._visible[self._cursor] if self._visible else None
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self._announce()
+
+    def _announce(self, *, force: bool = False) -> None:
+        if force or self._cursor_key != self._announced:
+            self._announced = self._cursor_key
+            self.post_message(self.Highlighted(self, self.cursor_row))
+
+    def _move_to(self, position: int) -> None:
+        if not self._visible:
+            return
+        position = max(0, min(position, len(self._visible) - 1))
+        if position == self._cursor:
+            return
+        previous = self._cursor
+        self._cursor = position
+        self._cursor_key = self._visible[position]
+        if not self._scroll_cursor_into_view():
+            self._refresh_position(previous)
+            self._refresh_position(position)
+        self._announce()
+
+    def _page_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - HEADER_LINES)
+
+    def _scroll_cursor_into_view(self) -> bool:
+        """Scroll so the cursor row shows; True when the view moved (then everything repaints)."""
+        top = int(self.scroll_offset.y)
+        page = self._page_height()
+        target = top
+        if self._cursor < top:
+            target = self._cursor
+        elif self._cursor >= top + page:
+            target = self._cursor - page + 1
+        if target != top:
+            self.scroll_to(y=target, animate=False, immediate=True)
+            self.refresh()
+            return True
+        return False
+
+    def _refresh_position(self, position: int) -> None:
+        line = position - int(self.scroll_offset.y) + HEADER_LINES
+        if HEADER_LINES <= line < self.size.height:
+            self.refresh_line(line)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._visible) + HEADER_LINES)
+
+    def action_cursor(self, step: int) -> None:
+        self._move_to(self._cursor + step)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self._cursor + direction * self._page_height())
+
+    def action_jump(self, where: int) -> None:
+        self._move_to(len(self._visible) - 1 if where < 0 else where)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+
+    def on_mount(self) -> None:
+        self._update_virtual_size()
+
+    def _on_click(self, event: events.Click) -> None:
+        line = event.y
+        if line < HEADER_LINES:
+            return
+        position = int(self.scroll_offset.y) + line - HEADER_LINES
+        if 0 <= position < len(self._visible):
+            self._move_to(position)
+            if event.chain >= 2 and self.cursor_row is not None:
+                self.post_message(self.Activated(self, self.cursor_row))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.refresh()
+
+    # -- rendering ---------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        columns = Columns.for_width(width)
+        base = self.rich_style
+        if y == 0:
+            return self._title_line(columns, base, width, subtitle=False)
+        if y == 1:
+            return self._title_line(columns, base, width, subtitle=True)
+        position = int(self.scroll_offset.y) + y - HEADER_LINES
+        if 0 <= position < len(self._visible):
+            key = self._visible[position]
+            return self._row_line(self._rows[key], columns, base, width, cursor=position == self._cursor)
+        if position == 0 and not self._visible:
+            text = self._empty_text if self._filter.empty else f"nothing matches the filter {self._filter.describe()}"
+            style = base + self.get_component_rich_style("diff-table--dim", partial=True)
+            return Strip([Segment(_fit("  " + text, width), style)], width)
+        return Strip.blank(width, base)
+
+    def _divider(self, base: Style) -> Segment:
+        return Segment("│", base + self.get_component_rich_style("diff-table--divider", partial=True))
+
+    def _title_line(self, columns: Columns, base: Style, width: int, *, subtitle: bool) -> Strip:
+        left, right = self._titles
+        header = base + self.get_component_rich_style(
+            "diff-table--subtitle" if subtitle else "diff-table--header", partial=True
+        )
+        error = base + self.get_component_rich_style("diff-table--error", partial=True)
+
+        def pane(title: PaneTitle, size: int) -> Segment:
+            text = title.subtitle if subtitle else title.title
+            style = error if subtitle and title.error else header
+            return Segment(_fit(" " + text, size), style)
+
+        gutter = "" if subtitle else "status"
+        segments = [
+            pane(left, columns.left),
+            self._divider(base),
+            Segment(_centre(gutter, GUTTER_WIDTH), header),
+            self._divider(base),
+            pane(right, columns.right),
+        ]
+        return Strip(segments, width).adjust_cell_length(width, base)
+
+    def _row_line(self, row: DiffRow, columns: Columns, base: Style, width: int, *, cursor: bool) -> Strip:
+        if cursor:
+            base = base + self.get_component_rich_style("diff-table--cursor", partial=True)
+        dim = base + self.get_component_rich_style("diff-table--dim", partial=True)
+        status = base + self.get_component_rich_style(_STATUS_CLASS[row.status], partial=True)
+        segments: list[Segment] = []
+        self._side(segments, row.primary, columns, columns.left, base, dim)
+        segments.append(self._divider(base))
+        segments.append(Segment(_fit(" " + row.gutter, GUTTER_WIDTH), status))
+        segments.append(self._divider(base))
+        self._side(segments, row.secondary, columns, columns.right, base, dim)
+        return Strip(segments, width).adjust_cell_length(width, base)
+
+    @staticmethod
+    def _side(
+        segments: list[Segment], cell: SideCell | None, columns: Columns, size: int, base: Style, dim: Style
+    ) -> None:
+        if cell is None:
+            segments.append(Segment(" " * size, base))
+            return
+        name_width = columns.name_width(size)
+        segments.append(Segment(" " + _fit(cell.name, name_width) + " ", base))
+        if columns.info:
+            segments.append(Segment(_fit(cell.info, columns.info) + " ", dim))
