@@ -8,9 +8,10 @@ family by path prefix → added latency → subscription key (401) → throttlin
 injected 5xx → settle finished copies → the family's handler → malformed body (GETs) — and every
 answer carries `apim-request-id` (and echoes `x-ms-client-request-id`).
 
-Service families are a table (`FAMILIES`): a path prefix, the service a resource must have, a
-handler and a problem renderer. Document Intelligence registers three (v2.1, /formrecognizer,
-/documentintelligence); other services add theirs the same way.
+Service families are a table: each module of `FAMILY_MODULES` lists its `FAMILIES` (a path
+prefix, the service a resource must have, a handler, a problem renderer). Document Intelligence
+registers three (v2.1, /formrecognizer, /documentintelligence); other services add theirs the same
+way.
 """
 
 from __future__ import annotations
@@ -67,10 +68,17 @@ class ServiceFamily:
     render: ProblemRenderer
 
 
-def _families() -> list[ServiceFamily]:
-    from regionsync.emulator import document_intelligence, form_recognizer_v21
+FAMILY_MODULES: tuple[str, ...] = (
+    "regionsync.emulator.form_recognizer_v21",
+    "regionsync.emulator.document_intelligence",
+)
+"""Modules that each define `FAMILIES: list[ServiceFamily]`; a new service adds its module here."""
 
-    found = [*form_recognizer_v21.FAMILIES, *document_intelligence.FAMILIES]
+
+def _families() -> list[ServiceFamily]:
+    from importlib import import_module
+
+    found = [family for name in FAMILY_MODULES for family in import_module(name).FAMILIES]
     return sorted(found, key=lambda f: len(f.prefix), reverse=True)
 
 

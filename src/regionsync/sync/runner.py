@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from regionsync.domain import Asset, AssetKind, Job, JobState, ProgressEvent, Side, Step
@@ -31,6 +32,18 @@ STEPS = ("authorize", "copy", "poll", "verify")
 """The steps of a copy job, in order; a replace adds `delete-outdated` before them."""
 
 ProgressSink = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class _Watch:
+    """What the poll step watches: the source's copy operation, or (a lost v2.1 copy) the target."""
+
+    poll: Callable[[], Awaitable[OperationStatus]]
+    origin: str
+    kind: str
+    started_at: float
+    retry_after: float | None = None
+    operation_url: str | None = None
 
 
 class Runner:
@@ -50,10 +63,8 @@ class Runner:
         self.on_event = on_event
         self.clock = clock
         self.concurrency = max(1, concurrency)
-        self._started_at: dict[str, tuple[float, float | None]] = {}
         self._sources: dict[str, Asset] = {}
         """job id → the source asset as the plan listed it (saves a GET before authorizing)."""
-        """operation URL → (poller-clock time its 202 arrived, its Retry-After), for the first poll."""
 
     # -- public API -------------------------------------------------------------------------
 
@@ -142,19 +153,19 @@ class Runner:
         if outdated is not None and outdated.state is not JobState.SUCCEEDED:
             await self._delete_outdated(target, kind, job, outdated)
 
-        operation_url = _recorded_operation(steps)
         target_id = job.target_id
-        if operation_url is None and _last(steps, "copy") is not None:
-            operation_url, done = await self._recover_lost_copy(source, target, kind, job)
-            if done:
-                await self._verify(target, kind, job, job.target_id or "", next_index)
-                return
-        if operation_url is None:
-            target_id, operation_url, next_index = await self._authorize_and_copy(
+        watch: _Watch | None = None
+        recorded = _recorded_operation(steps)
+        if recorded is not None:
+            watch = self._operation_watch(source, job, recorded)
+        elif _last(steps, "copy") is not None:
+            watch = await self._recover_lost_copy(source, target, kind, job)
+        if watch is None:
+            target_id, watch, next_index = await self._authorize_and_copy(
                 source, target, kind, job, next_index, allow_degrade=allow_degrade
             )
         poll_index = next_index
-        status = await self._poll(source, job, operation_url, poll_index)
+        status = await self._poll(job, watch, poll_index)
         if status.state is not JobState.SUCCEEDED:
             error = status.error or RegionSyncError(
                 what=f"The copy of {job.asset_name} ended {status.state.value}.",
@@ -185,7 +196,7 @@ class Runner:
         index: int,
         *,
         allow_degrade: bool,
-    ) -> tuple[str, str, int]:
+    ) -> tuple[str, _Watch, int]:
         asset = self._sources.pop(job.id, None) or await source.get_asset(kind, job.source_id)
         if asset is None:
             raise RegionSyncError(
@@ -219,51 +230,89 @@ class Runner:
             state = JobState.RUNNING if exc.code == "OutcomeUnknown" else JobState.FAILED
             self.journal.finish_step(job.id, index + 1, state=state, error=exc.one_line())
             if state is JobState.RUNNING:
-                url, _done = await self._recover_lost_copy(source, target, kind, job)
-                if url is not None:
-                    return auth.target_id, url, index + 2
+                watch = await self._recover_lost_copy(source, target, kind, job)
+                if watch is not None:
+                    return auth.target_id, watch, index + 2
             raise
         self.journal.record_operation(job.id, index + 1, started.operation_url)
         self.journal.finish_step(
             job.id, index + 1, state=JobState.SUCCEEDED, operation_url=started.operation_url
         )
-        self._started_at[started.operation_url] = (self.clock(), started.retry_after)
-        return auth.target_id, started.operation_url, index + 2
+        watch = self._operation_watch(source, job, started.operation_url)
+        watch.retry_after = started.retry_after
+        return auth.target_id, watch, index + 2
+
+    def _operation_watch(self, source: AssetAdapter, job: Job, url: str) -> _Watch:
+        """Poll the copy operation the source service runs (the normal path)."""
+        return _Watch(
+            poll=lambda: source.poll(url),
+            origin=_origin(job.source_endpoint),
+            kind=f"{job.service}:{job.kind}-copy",
+            started_at=self.clock(),
+            operation_url=url,
+        )
 
     async def _recover_lost_copy(
         self, source: AssetAdapter, target: AssetAdapter, kind: AssetKind, job: Job
-    ) -> tuple[str | None, bool]:
-        """After a copy whose answer was lost: (operation URL to poll, already done)."""
+    ) -> _Watch | None:
+        """After a copy whose answer was lost, find out whether it took effect, without copying again.
+
+        The source's operations list (v3+) gives the operation; else the target asset the
+        authorization reserved tells (v2.1: `creating` while the copy runs). None: it did not
+        take effect, and the caller asks for a fresh authorization.
+        """
         fresh = self.journal.get_job(job.id) or job
         target_id = fresh.target_id
         if not target_id:
-            return None, False
+            return None
         url = await source.find_copy_operation(kind, fresh.source_id, target_id)
         if url is not None:
             index = max(s.index for s in fresh.steps) if fresh.steps else 0
             self.journal.record_operation(job.id, index, url)
-            return url, False
+            return self._operation_watch(source, job, url)
         existing = await target.get_asset(kind, target_id)
-        if existing is not None and existing.state == "ready":
-            return None, True
-        return None, False
+        if existing is None or existing.state not in ("ready", "creating"):
+            return None
 
-    async def _poll(self, source: AssetAdapter, job: Job, operation_url: str, index: int) -> OperationStatus:
+        async def read_target() -> OperationStatus:
+            asset = await target.get_asset(kind, target_id)
+            if asset is not None and asset.state == "ready":
+                return OperationStatus(state=JobState.SUCCEEDED, percent=100, target_id=asset.id)
+            if asset is not None and asset.state == "creating":
+                return OperationStatus(state=JobState.RUNNING, target_id=asset.id)
+            return OperationStatus(
+                state=JobState.FAILED,
+                error=RegionSyncError(
+                    what=f"The copy of {job.asset_name} did not land on the target "
+                    f"({asset.state if asset else 'gone'}).",
+                    todo="copy it again; regionsync asks for a new authorization",
+                    code="CopyLost",
+                ),
+            )
+
+        return _Watch(
+            poll=read_target,
+            origin=_origin(job.target_endpoint),
+            kind=f"{job.service}:{job.kind}-target",
+            started_at=self.clock(),
+        )
+
+    async def _poll(self, job: Job, watch: _Watch, index: int) -> OperationStatus:
         self._emit(job, "poll", 3, JobState.RUNNING, percent=0)
         self.journal.start_step(job.id, index, "poll", detail={})
-        self.journal.record_operation(job.id, index, operation_url)
-        started_at, retry_after = self._started_at.pop(operation_url, (self.clock(), None))
+        if watch.operation_url:
+            self.journal.record_operation(job.id, index, watch.operation_url)
 
         def progress(status: OperationStatus) -> None:
             self._emit(job, "poll", 3, JobState.RUNNING, percent=status.percent)
 
         request = PollRequest(
             key=f"{job.id}:poll",
-            origin=_origin(job.source_endpoint),
-            kind=f"{job.service}:{job.kind}-copy",
-            poll=lambda: source.poll(operation_url),
-            started_at=started_at,
-            retry_after=retry_after,
+            origin=watch.origin,
+            kind=watch.kind,
+            poll=watch.poll,
+            started_at=watch.started_at,
+            retry_after=watch.retry_after,
             on_status=progress,
         )
         try:
@@ -274,14 +323,7 @@ class Runner:
             self.journal.finish_step(job.id, index, state=state, error=exc.one_line())
             raise
         error = status.error.one_line() if status.error else None
-        self.journal.finish_step(
-            job.id,
-            index,
-            state=status.state,
-            percent=status.percent,
-            operation_url=operation_url,
-            error=error,
-        )
+        self.journal.finish_step(job.id, index, state=status.state, percent=status.percent, error=error)
         return status
 
     async def _verify(

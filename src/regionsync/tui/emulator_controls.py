@@ -1,0 +1,40 @@
+"""EmulatorControls: what the demo's command palette may do to the embedded emulator.
+
+Only the demo (and tests) pass one to the app; against Azure there is none and the `demo:` commands
+do not appear. It is backed by the emulator's fault API (`world.faults.set_outage`), so taking a
+region down closes it exactly as a real outage would (connection refused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class OutageSwitch(Protocol):
+    """The part of the emulator's `Faults` the dashboard uses."""
+
+    def set_outage(self, region: str, down: bool) -> None: ...
+
+    def is_down(self, region: str) -> bool: ...
+
+
+@dataclass
+class EmulatorControls:
+    """Outage on/off per region of an emulated world."""
+
+    faults: OutageSwitch
+    regions: tuple[str, ...]
+
+    @staticmethod
+    def for_world(world: object) -> EmulatorControls:
+        """Controls for an `emulator.World` (every region it serves)."""
+        return EmulatorControls(faults=world.faults, regions=tuple(world.regions))  # type: ignore[attr-defined]
+
+    def is_down(self, region: str) -> bool:
+        return self.faults.is_down(region)
+
+    def set_outage(self, region: str, down: bool) -> None:
+        if region not in self.regions:
+            raise ValueError(f"the emulator has no region {region!r}")
+        self.faults.set_outage(region, down)
