@@ -18,7 +18,10 @@ import typer
 from regionsync.cli.common import CONFIG_OPTION, JSON_OPTION, PROFILE_OPTION, SERVICE_OPTION, parse_service
 
 if TYPE_CHECKING:
+    import httpx
+
     from regionsync.domain import Side
+    from regionsync.services.retry import RetrySettings
     from regionsync.sync.runner import ProgressSink
     from regionsync.sync.session import SyncSession
 
@@ -70,6 +73,7 @@ def open_session(
     from regionsync.cli.common import load_context
     from regionsync.locations import journal_file
     from regionsync.sync.journal import Journal
+    from regionsync.sync.poller import Poller
     from regionsync.sync.session import SyncSession
 
     _config, name, prof = load_context(config, profile, service)
@@ -78,10 +82,45 @@ def open_session(
         name,
         prof,
         journal=journal,
+        timeout=request_timeout(),
+        retry=retry_settings(),
+        poller=Poller(max_failures=retries()),
         services=[wanted] if (wanted := parse_service(service)) else None,
         on_event=on_event,
         concurrency=concurrency,
     )
+
+
+def request_timeout() -> httpx.Timeout:
+    """Per-request timeout: REGIONSYNC_TIMEOUT seconds (default 30; connecting at most 5)."""
+    import httpx
+
+    raw = os.environ.get("REGIONSYNC_TIMEOUT", "")
+    try:
+        seconds = float(raw) if raw else 30.0
+    except ValueError:
+        raise typer.BadParameter(f"REGIONSYNC_TIMEOUT must be a number of seconds, not {raw!r}") from None
+    return httpx.Timeout(seconds, connect=min(5.0, seconds))
+
+
+def retries() -> int:
+    """Attempts per request (and failed polls in a row) before giving up: REGIONSYNC_RETRIES, default 5.
+
+    Scripts that prefer failing fast over riding out a blip set it to 1.
+    """
+    raw = os.environ.get("REGIONSYNC_RETRIES", "")
+    try:
+        value = int(raw) if raw else 5
+    except ValueError:
+        raise typer.BadParameter(f"REGIONSYNC_RETRIES must be a whole number, not {raw!r}") from None
+    return max(1, value)
+
+
+def retry_settings() -> RetrySettings:
+    from regionsync.services.retry import RetrySettings
+
+    attempts = retries()
+    return RetrySettings(attempts=attempts, connect_attempts=min(2, attempts))
 
 
 def run_async(make: Callable[[], Awaitable[T]]) -> T:
