@@ -57,7 +57,7 @@ def test_a_region_outage_in_the_middle_of_a_sync_loses_nothing(cli: Cli, emulato
     assert proc.stdout is not None
     for line in proc.stdout:
         event = json.loads(line)
-        if event.get("step") == "poll":
+        if event.get("step") == "copy" and event.get("percent") is not None:  # polling the copy
             emulator.admin_post("faults/outage", {"region": "eastus", "down": True})
             break
     out, err = proc.communicate(timeout=120)

@@ -58,7 +58,7 @@ def test_sync_json_emits_one_event_per_line(cli: Cli, emulator: Emulator) -> Non
     assert events[-1]["succeeded"] == 2
     progress = [e for e in events if e["event"] == "progress"]
     assert {e["asset_name"] for e in progress} == {"invoice", "receipt"}
-    assert {"authorize", "copy", "poll", "done"} <= {e["step"] for e in progress}
+    assert {"authorize", "copy", "verify", "done"} <= {e["step"] for e in progress}
     job_id = events[-1]["jobs"][0]["id"]
     shown = json.loads(cli.run("jobs", "show", job_id, "--json").stdout)
     assert shown["state"] == "succeeded" and [s["name"] for s in shown["steps"]][:2] == ["authorize", "copy"]

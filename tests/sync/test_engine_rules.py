@@ -106,7 +106,7 @@ async def test_outage_during_the_copy_keeps_the_job_resumable_and_resume_copies_
     h.world.add_model(PRIMARY, "invoice")
 
     def down_when_polling(event) -> None:
-        if event.step == "poll":
+        if event.step == "copy" and event.percent is not None:  # the copy is being polled
             h.world.faults.set_outage("eastus", True)
 
     poller = Poller(default_interval=0.001, min_interval=0.001, backoff_base=0.001, max_failures=2)

@@ -15,6 +15,15 @@ from regionsync.errors import RegionSyncError
 
 
 @dataclass(frozen=True)
+class Peer:
+    """The other resource of a copy, as the profile names it (some services need it in the body)."""
+
+    resource_id: str
+    region: str
+    endpoint: str = ""
+
+
+@dataclass(frozen=True)
 class ResourceInfo:
     """What a resource says of its capacity: custom asset count and limit (None where unknown)."""
 
@@ -107,9 +116,15 @@ class AssetAdapter(Protocol):
         ...
 
     async def start_copy(
-        self, kind: AssetKind, source_id: str, auth: CopyAuthorization, *, allow_degrade: bool = False
+        self,
+        kind: AssetKind,
+        source_id: str,
+        auth: CopyAuthorization,
+        *,
+        allow_degrade: bool = False,
+        peer: Peer | None = None,
     ) -> StartedOperation:
-        """Called on the SOURCE adapter: start copying `source_id` with `auth`."""
+        """Called on the side that executes the copy (DI: the source) with the other side as `peer`."""
         ...
 
     async def poll(self, operation_url: str) -> OperationStatus:

@@ -39,7 +39,7 @@ from regionsync.errors import (
     read_error_object,
     request_id_of,
 )
-from regionsync.services.base import CopyAuthorization, OperationStatus, ResourceInfo, StartedOperation
+from regionsync.services.base import CopyAuthorization, OperationStatus, Peer, ResourceInfo, StartedOperation
 from regionsync.services.http import AzureHttp
 from regionsync.services.retry import parse_retry_after
 
@@ -428,7 +428,7 @@ class DocumentIntelligenceAdapter:
     # -------------------------------------------------------------------------------------- copy
 
     async def authorize_copy(
-        self, kind: AssetKind, source: Asset, target_id: str | None
+        self, kind: AssetKind, source: Asset, target_id: str | None, *, peer: Peer | None = None
     ) -> CopyAuthorization:
         """On the TARGET: reserve `target_id` (default: the source's id; v2.1 assigns a GUID), carrying
         the source's description and tags (v3+) so the copy keeps them."""
@@ -464,7 +464,13 @@ class DocumentIntelligenceAdapter:
         )
 
     async def start_copy(
-        self, kind: AssetKind, source_id: str, auth: CopyAuthorization, *, allow_degrade: bool = False
+        self,
+        kind: AssetKind,
+        source_id: str,
+        auth: CopyAuthorization,
+        *,
+        allow_degrade: bool = False,
+        peer: Peer | None = None,
     ) -> StartedOperation:
         """On the SOURCE: send the authorization unmodified (v2.1 wraps it with the target id and region)."""
         spec = self._kind(kind, copy=True)

@@ -71,11 +71,13 @@ def make_plan(
     allow_degrade: bool = False,
     rename: Mapping[str, str] | None = None,
     keeps_ids: bool = True,
+    copyable: Collection[AssetKind] | None = None,
 ) -> Plan:
     """Decide every copy of `status` and every refusal.
 
     `only` restricts to asset names or ids; `rename` maps a name to the id wanted on the target
-    (`copy ID --as NEW_ID`); `keeps_ids` is False where the target assigns ids (v2.1).
+    (`copy ID --as NEW_ID`); `keeps_ids` is False where the target assigns ids (v2.1);
+    `copyable` lists the kinds this API version can copy (None: all).
     """
     plan = Plan(
         service=status.service,
@@ -103,6 +105,16 @@ def make_plan(
             continue
         if pair.status is SyncStatus.COPYING:
             plan.copying += 1
+            continue
+        if copyable is not None and pair.kind not in copyable:
+            plan.refusals.append(
+                Refusal(
+                    pair.kind,
+                    pair.name,
+                    f"{pair.kind.value} copies are not available in API version {status.api_version}",
+                    "set a newer api_version for this service in the profile (classifiers: 2024-11-30)",
+                )
+            )
             continue
         if pair.status is SyncStatus.UNKNOWN:
             plan.refusals.append(

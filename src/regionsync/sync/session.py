@@ -150,6 +150,7 @@ class SyncSession:
                         allow_degrade=allow_degrade,
                         rename=rename,
                         keeps_ids=getattr(target, "keeps_ids", True),
+                        copyable={k for k in target.kinds if target.can_copy(k)},
                     ),
                 )
             )

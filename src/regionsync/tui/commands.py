@@ -31,7 +31,8 @@ def palette_entries(app: RegionSyncApp) -> list[PaletteEntry]:
     if app.check_action("copy", ()) and row is not None:
         add(f"sync: copy {row.name} to the secondary", "Copy the selected asset (pre-flight first).", "copy")
     if app.check_action("sync_missing", ()):
-        add("sync: copy missing to secondary", "Plan every missing asset, then one confirmation.", "sync_missing")
+        add("sync: copy missing to secondary", "Plan every missing asset, then one confirmation.",
+            "sync_missing")
     if app.check_action("refresh", ()):
         add("view: refresh", "List both regions again now.", "refresh")
         add("view: filter", "Filter the rows by id, name or status.", "filter")
@@ -41,7 +42,7 @@ def palette_entries(app: RegionSyncApp) -> list[PaletteEntry]:
     if app.check_action("clear_filter", ()):
         add("view: clear filter", "Show every row again.", "clear_filter")
     if app.session_ready:
-        if app.auto_refresh:
+        if app.refresh_every:
             add("view: auto-refresh off", "Stop refreshing on a timer.", "auto_refresh(0)")
         else:
             add("view: auto-refresh every 30 s", "Refresh both regions every 30 seconds.", "auto_refresh(30)")
@@ -56,7 +57,8 @@ def palette_entries(app: RegionSyncApp) -> list[PaletteEntry]:
             if region not in controls.regions:
                 continue
             if controls.is_down(region):
-                add(f"demo: bring {region} back", f"End the emulated outage of {region}.", f"outage('{region}', False)")
+                add(f"demo: bring {region} back", f"End the emulated outage of {region}.",
+                    f"outage('{region}', False)")
             else:
                 add(f"demo: take {region} down", f"Emulate an outage of {region} (connection refused).",
                     f"outage('{region}', True)")

@@ -12,7 +12,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from regionsync.cli.render import age
-from regionsync.domain import Asset, AssetKind, AssetPair, Job, JobState, ProgressEvent, Service, Side, SyncStatus
+from regionsync.domain import (
+    Asset,
+    AssetKind,
+    AssetPair,
+    Job,
+    JobState,
+    ProgressEvent,
+    Service,
+    Side,
+    SyncStatus,
+)
 from regionsync.sync.compare import readiness
 from regionsync.sync.inventory import KindDiff, ServiceStatus
 
@@ -209,7 +219,7 @@ class SideHealth:
         latency = "" if self.latency_ms is None else f" · {_ms(self.latency_ms)}"
         if self.problem:
             return f"! reachable · {self.problem}{latency}{when}"
-        return f"● reachable · key accepted{latency}{when}"
+        return f"● reachable · key ok{latency}{when}"
 
 
 def _ms(value: float) -> str:
@@ -217,10 +227,11 @@ def _ms(value: float) -> str:
 
 
 def readiness_text(statuses: Sequence[ServiceStatus], now: datetime) -> str:
-    """`failover readiness: 41/47 assets · oldest gap 3 h 12 min` over every service of the profile."""
+    """`failover readiness 41/47 · oldest gap 3 h 12 min` over every service of the profile: how many
+    of the primary's assets the secondary could serve now, and the recovery point."""
     pairs = [p for s in statuses for p in s.pairs]
     ready = readiness(pairs)
-    text = f"failover readiness: {ready.servable}/{ready.total} assets"
+    text = f"failover readiness {ready.servable}/{ready.total}"
     if ready.unknown:
         text += f" · {ready.unknown} unknown"
     if ready.oldest_gap is not None:
@@ -250,6 +261,8 @@ class JobLine:
     error: str = ""
     started: datetime | None = None
     ended: datetime | None = None
+    interrupted: bool = False
+    """Still open (resumable) but not progressing: the region it polls stopped answering."""
 
     @property
     def title(self) -> str:
@@ -270,8 +283,12 @@ class JobLine:
             return "failed"
         if self.state is JobState.CANCELED:
             return "canceled"
+        if self.interrupted:
+            return "interrupted"
         if not self.step:
             return "waiting"
+        if not self.step_count:
+            return f"step {self.step}"
         return f"step {self.step_index}/{self.step_count} {self.step}"
 
     def elapsed(self, now: datetime) -> str:
@@ -284,23 +301,26 @@ class JobLine:
         return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
     def apply(self, event: ProgressEvent, now: datetime) -> JobLine:
-        """This line after one progress event."""
+        """This line after one progress event (a `failed` or `interrupted` event keeps the step it
+        happened in: it carries no step of its own)."""
         finished = event.state.finished
+        interrupted = event.step == "interrupted"
+        has_step = event.step_count > 0
+        stopped = event.state is JobState.FAILED or interrupted
+        error = (event.message or self.error) if stopped else ""
         return replace(
             self,
             asset_name=event.asset_name,
-            step=event.step,
-            step_index=event.step_index,
-            step_count=event.step_count,
+            step=event.step if has_step else self.step,
+            step_index=event.step_index if has_step else self.step_index,
+            step_count=event.step_count if has_step else self.step_count,
             state=event.state,
             percent=event.percent if event.percent is not None else self.percent,
-            error=(event.message or self.error) if event.state is JobState.FAILED else "",
+            error=error,
             started=self.started or now,
             ended=now if finished else None,
+            interrupted=interrupted,
         )
-
-
-_STEP_NUMBER = {"delete-outdated": 0, "authorize": 1, "copy": 2, "poll": 3, "verify": 4}
 
 
 def job_line(job: Job, target_label: str = "") -> JobLine:
@@ -314,12 +334,14 @@ def job_line(job: Job, target_label: str = "") -> JobLine:
         service=Service(job.service),
         target=target_label,
         step=last.name if last else "",
-        step_index=_STEP_NUMBER.get(last.name, 0) if last else 0,
+        step_index=0,
+        step_count=0,
         state=job.state,
         percent=percent,
         error=job.error or "",
         started=job.created,
         ended=job.updated if job.state.finished else None,
+        interrupted=not job.state.finished and (job.error or "").startswith("interrupted"),
     )
 
 

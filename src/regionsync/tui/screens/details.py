@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -24,11 +24,13 @@ _ADVICE: dict[SyncStatus, str] = {
     SyncStatus.MISSING: "Press c to copy it to the secondary (the pre-flight is shown first).",
     SyncStatus.DRIFTED: "Press c to replace the secondary's outdated copy (you are asked to confirm; "
     "the old copy is deleted first).",
-    SyncStatus.EXTRA: "Nothing is required: sync never deletes it. Delete it on the secondary if it is retired.",
+    SyncStatus.EXTRA: "Nothing is required: sync never deletes it. Delete it on the secondary if it is "
+    "retired.",
     SyncStatus.COPYING: "Wait: the copy job is running (see the jobs panel).",
     SyncStatus.FAILED: "Read the last job's error, fix its cause, then press c to copy again "
     "(a new authorization is asked for).",
-    SyncStatus.UNKNOWN: "Wait for the region to answer again (r refreshes); what the other side holds stays shown.",
+    SyncStatus.UNKNOWN: "Wait for the region to answer again (r refreshes); what the other side holds "
+    "stays shown.",
 }
 
 
@@ -70,7 +72,9 @@ def asset_fields(asset: Asset) -> list[tuple[str, str]]:
     return rows
 
 
-def side_panel(info: SideInfo, asset: Asset | None, error: RegionSyncError | None, other: Asset | None) -> Table:
+def side_panel(
+    info: SideInfo, asset: Asset | None, error: RegionSyncError | None, other: Asset | None
+) -> Table:
     """One side's fields; a field that differs from the other side is marked `≠`."""
     title = f"{info.side.value.upper()} {info.region}"
     table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True, pad_edge=False)
@@ -137,7 +141,7 @@ class DetailsScreen(ModalScreen[None]):
     DetailsScreen .section { text-style: bold; color: $accent; padding: 1 0 0 0; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter", "dismiss_screen", "Close", tooltip="Back to the diff.", id="details-close"),
     ]
 

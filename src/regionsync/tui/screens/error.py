@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -40,7 +42,9 @@ class ErrorScreen(ModalScreen[None]):
     ErrorScreen Button { margin: 1 0 0 0; }
     """
 
-    BINDINGS = [Binding("escape", "close", "Close", id="error-close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="error-close"),
+    ]
     AUTO_FOCUS = "Button"
 
     def __init__(self, title: str, error: RegionSyncError) -> None:

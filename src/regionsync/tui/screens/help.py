@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -60,7 +62,9 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen .section { text-style: bold; color: $accent; padding: 1 0 0 0; }
     """
 
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help-close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close", id="help-close"),
+    ]
 
     def compose(self) -> ComposeResult:
         keys, statuses = help_tables()

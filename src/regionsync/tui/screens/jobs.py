@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
@@ -36,7 +38,9 @@ class JobsScreen(ModalScreen[None]):
     JobsScreen VerticalScroll { height: 40%; border-top: solid $panel-lighten-2; }
     """
 
-    BINDINGS = [Binding("escape,j", "close", "Close", tooltip="Back to the diff.", id="jobs-close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,j", "close", "Close", tooltip="Back to the diff.", id="jobs-close"),
+    ]
 
     def __init__(self, jobs: list[Job]) -> None:
         super().__init__()

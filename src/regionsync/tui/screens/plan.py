@@ -7,12 +7,12 @@ button is Close, with each refusal's reason and what to do.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from regionsync.sync.pair import ResourcePair, SideInfo
     from regionsync.sync.plan import Plan
 
+_DRIFTED_TODO = "select it and press c to replace the outdated copy (you are asked to confirm)"
 LIST_LIMIT = 60
 """At most this many copies (and refusals) are listed one by one; the rest are counted."""
 
@@ -61,11 +62,11 @@ def describe_plans(intent: CopyIntent, plans: Sequence[tuple[ResourcePair, Plan]
             free = quota.free if quota.free is not None else 0
             ok = free >= len(plan.copies)
             out.append("  ✓ " if ok else "  ✗ ", style="green" if ok else "red")
-            out.append(
-                f"target quota {quota.custom_count}/{quota.custom_limit} custom assets, room for {free} more\n"
-            )
+            used = f"{quota.custom_count}/{quota.custom_limit}"
+            out.append(f"target quota {used} custom assets, room for {free} more\n")
         else:
-            out.append("  ? target quota unknown: the copy may still fail if the target is full\n", style="yellow")
+            out.append("  ? target quota unknown: the copy may still fail if the target is full\n",
+                       style="yellow")
         if plan.copying:
             out.append(f"  ⟳ {plan.copying} already being copied (not started again)\n")
         if plan.copies:
@@ -93,8 +94,9 @@ def describe_plans(intent: CopyIntent, plans: Sequence[tuple[ResourcePair, Plan]
             for refusal in plan.refusals[:LIST_LIMIT]:
                 out.append(f"  ✗ {refusal.kind.value} {refusal.name}: ", style="red")
                 out.append(f"{refusal.why}\n")
-                if refusal.todo:
-                    out.append(f"    what to do: {refusal.todo}\n", style="dim")
+                todo = _DRIFTED_TODO if refusal.why.startswith("drifted") else refusal.todo
+                if todo:
+                    out.append(f"    what to do: {todo}\n", style="dim")
             if len(plan.refusals) > LIST_LIMIT:
                 out.append(f"  … and {len(plan.refusals) - LIST_LIMIT} more refused\n")
     if not out.plain:
@@ -122,7 +124,9 @@ class PlanScreen(ModalScreen[bool]):
     PlanScreen Button { margin: 0 0 0 2; }
     """
 
-    BINDINGS = [Binding("escape", "answer(False)", "No", tooltip="Close without copying.", id="plan-no")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer(False)", "No", tooltip="Close without copying.", id="plan-no"),
+    ]
     AUTO_FOCUS = "#no"
 
     def __init__(self, intent: CopyIntent, plans: Sequence[tuple[ResourcePair, Plan]]) -> None:

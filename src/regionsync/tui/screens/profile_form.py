@@ -9,11 +9,12 @@ I/O itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from pydantic import SecretStr, ValidationError
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
@@ -52,7 +53,9 @@ class ProfileFormScreen(ModalScreen[NewProfile | None]):
     }
     ProfileFormScreen #form-title { text-style: bold; color: $accent; }
     ProfileFormScreen VerticalScroll { height: auto; max-height: 18; }
-    ProfileFormScreen Grid { grid-size: 2; grid-columns: 18 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1; }
+    ProfileFormScreen Grid {
+        grid-size: 2; grid-columns: 18 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1;
+    }
     ProfileFormScreen .side-title { text-style: bold; padding: 1 0 0 0; }
     ProfileFormScreen Input { border: none; height: 1; padding: 0 1; background: $boost; }
     ProfileFormScreen Input:focus { background: $primary 30%; }
@@ -63,7 +66,9 @@ class ProfileFormScreen(ModalScreen[NewProfile | None]):
     ProfileFormScreen Button { margin: 0 0 0 2; }
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without saving.", id="form-cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without saving.", id="form-cancel"),
+    ]
 
     def __init__(self, existing: tuple[str, ...] = ()) -> None:
         super().__init__()

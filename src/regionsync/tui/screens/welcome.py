@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
@@ -48,7 +50,7 @@ class WelcomeScreen(Screen[None]):
     WelcomeScreen Button { margin: 0 2 0 0; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "app.add_profile", "Add profile", tooltip="Add a profile (keys go to the keyring).",
                 id="welcome-add"),
         Binding("q", "app.quit", "Quit", id="welcome-quit"),
@@ -68,8 +70,8 @@ class WelcomeScreen(Screen[None]):
         yield Footer()
 
     @on(Button.Pressed, "#add")
-    def _add(self) -> None:
-        self.app.run_action("add_profile")
+    async def _add(self) -> None:
+        await self.app.run_action("add_profile")
 
     @on(Button.Pressed, "#quit")
     def _quit(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -124,7 +125,7 @@ class DiffTable(ScrollView, can_focus=True):
     DiffTable > .diff-table--status-unknown { color: $sync-unknown; }
     """
 
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "diff-table--header",
         "diff-table--subtitle",
         "diff-table--error",
@@ -134,7 +135,7 @@ class DiffTable(ScrollView, can_focus=True):
         *_STATUS_CLASS.values(),
     }
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
@@ -399,7 +400,10 @@ class DiffTable(ScrollView, can_focus=True):
             key = self._visible[position]
             return self._row_line(self._rows[key], columns, base, width, cursor=position == self._cursor)
         if position == 0 and not self._visible:
-            text = self._empty_text if self._filter.empty else f"nothing matches the filter {self._filter.describe()}"
+            text = (
+                self._empty_text if self._filter.empty
+                else f"nothing matches the filter {self._filter.describe()}"
+            )
             style = base + self.get_component_rich_style("diff-table--dim", partial=True)
             return Strip([Segment(_fit("  " + text, width), style)], width)
         return Strip.blank(width, base)
@@ -452,4 +456,5 @@ class DiffTable(ScrollView, can_focus=True):
         name_width = columns.name_width(size)
         segments.append(Segment(" " + _fit(cell.name, name_width) + " ", base))
         if columns.info:
-            segments.append(Segment(_fit(cell.info, columns.info) + " ", dim))
+            info = cell.info if columns.info >= WIDE_INFO else cell.state
+            segments.append(Segment(_fit(info, columns.info) + " ", dim))

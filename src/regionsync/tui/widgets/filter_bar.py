@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label
@@ -21,7 +23,9 @@ class FilterBar(Horizontal):
     FilterBar > Input:focus { border: none; background: $boost; }
     """
 
-    BINDINGS = [Binding("escape", "clear", "Clear filter", tooltip="Show every row again.", id="filter-clear")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear", "Clear filter", tooltip="Show every row again.", id="filter-clear"),
+    ]
 
     class Changed(Message):
         """The filter text changed (`done` when the user pressed enter or escape)."""

@@ -45,7 +45,7 @@ class AppHeader(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Static(f"regionsync · profile {self.profile}", id="title", markup=False)
-            yield Static("failover readiness: …", id="readiness", markup=False)
+            yield Static("failover readiness …", id="readiness", markup=False)
         with Horizontal():
             yield SideHealthLine("PRIMARY  … checking", id="health-primary", markup=False)
             yield SideHealthLine("SECONDARY  … checking", id="health-secondary", markup=False)

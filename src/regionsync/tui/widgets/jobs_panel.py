@@ -33,9 +33,11 @@ class JobRow(Horizontal):
     JobRow > ProgressBar > Bar > .bar--complete { color: $job-done; }
     JobRow > .error { width: 1fr; height: auto; max-height: 3; color: $job-failed; display: none; }
     JobRow > .info { width: 24; height: 1; text-align: right; color: $text-muted; text-wrap: nowrap; }
-    JobRow.-failed > ProgressBar { display: none; }
-    JobRow.-failed > .error { display: block; }
+    JobRow.-failed > ProgressBar, JobRow.-interrupted > ProgressBar { display: none; }
+    JobRow.-failed > .error, JobRow.-interrupted > .error { display: block; }
+    JobRow.-interrupted > .error { color: $warning; }
     JobRow.-failed > .info { color: $job-failed; text-style: bold; }
+    JobRow.-interrupted > .info { color: $warning; text-style: bold; }
     JobRow.-done > .info { color: $job-done; }
     """
 
@@ -59,8 +61,12 @@ class JobRow(Horizontal):
         failed = line.state is JobState.FAILED
         self.set_class(failed, "-failed")
         self.set_class(line.state is JobState.SUCCEEDED, "-done")
+        self.set_class(line.interrupted and not failed, "-interrupted")
         if failed:
             self.query_one(".error", Static).update(f"failed: {line.error or 'see the jobs screen (j)'}")
+        elif line.interrupted:
+            waiting = "interrupted: resumes when the region answers again"
+            self.query_one(".error", Static).update(line.error or waiting)
         elapsed = line.elapsed(now) if now is not None else ""
         info = line.step_words() + (f" · {elapsed}" if elapsed else "")
         self.query_one(".info", Label).update(info)

@@ -1,0 +1,793 @@
+"""RegionSyncApp: bindings, workers and message routing for the dashboard — and `make_app`, the one
+factory the CLI, the demo and the tests use.
+
+The app owns the SyncSession (created inside the app's event loop by `session_factory`), the
+workers that call the engine, and the health meter. Widgets never do I/O: a worker calls the engine
+and posts a message (`InventoryRefreshed`, `PlanReady`, `JobsFinished`); the runner's progress
+callback posts `JobProgress`; the handlers below push the data down into the widgets. Every worker
+is async, has its own group and `exit_on_error=False`; one `Worker.StateChanged` handler turns a
+failure into the error's what / why / what to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from regionsync.domain import AssetKind, Job, JobState, ProgressEvent, Service, Side, SyncStatus
+from regionsync.errors import RegionSyncError
+from regionsync.tui.commands import RegionSyncCommands
+from regionsync.tui.emulator_controls import EmulatorControls
+from regionsync.tui.health import HealthMeter, Timer
+from regionsync.tui.messages import CopyIntent, InventoryRefreshed, JobProgress, JobsFinished, PlanReady
+from regionsync.tui.model import (
+    KIND_TITLES,
+    DiffRow,
+    JobLine,
+    SideHealth,
+    job_line,
+    jobs_to_show,
+    readiness_text,
+    resource_name,
+    row_key,
+    rows_of,
+)
+from regionsync.tui.preferences import UiPreferences, load_preferences, save_preferences
+from regionsync.tui.screens.details import AssetDetails, DetailsScreen
+from regionsync.tui.screens.error import ErrorScreen
+from regionsync.tui.screens.help import HelpScreen
+from regionsync.tui.screens.jobs import JobsScreen
+from regionsync.tui.screens.main import MainScreen
+from regionsync.tui.screens.plan import PlanScreen
+from regionsync.tui.screens.profile_form import NewProfile, ProfileFormScreen
+from regionsync.tui.screens.welcome import WelcomeScreen
+from regionsync.tui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
+from regionsync.tui.widgets.diff_table import DiffTable, PaneTitle
+
+if TYPE_CHECKING:
+    from regionsync.domain import AssetPair
+    from regionsync.sync.inventory import ServiceStatus
+    from regionsync.sync.pair import ResourcePair
+    from regionsync.sync.plan import Plan
+    from regionsync.sync.session import SyncSession
+
+SessionFactory = Callable[[], "SyncSession"]
+ProfileOpener = Callable[[str], "SyncSession"]
+Now = Callable[[], datetime]
+
+JOURNAL_JOBS_AT_START = 20
+"""How many journaled jobs the panel shows at start (every unfinished one, then the newest finished)."""
+JOBS_SCREEN_LIMIT = 500
+DEFAULT_AUTO_REFRESH = 30.0
+"""Seconds between automatic refreshes when neither make_app nor the preferences say."""
+
+_WORKER_TITLES = {
+    "refresh": "Refreshing the regions failed",
+    "plan": "The pre-flight failed",
+    "resume": "Resuming the journaled jobs failed",
+    "profile": "Saving the profile failed",
+}
+
+_MAIN_ACTIONS = frozenset(
+    {"copy", "sync_missing", "refresh", "filter", "clear_filter", "details", "jobs", "tab", "tab_step",
+     "auto_refresh"}
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_error(error: BaseException | None) -> RegionSyncError:
+    """Any failure as a RegionSyncError (an unexpected one keeps only its type and first words)."""
+    if isinstance(error, RegionSyncError):
+        return error
+    name = type(error).__name__ if error is not None else "Error"
+    return RegionSyncError(
+        what=f"Something unexpected went wrong ({name})",
+        why=str(error)[:300] if error is not None else "",
+        todo="Try again (r refreshes); if it keeps happening, run the same step with the CLI "
+        "(`regionsync status`) to see more, and report it.",
+        code=name,
+    )
+
+
+class RegionSyncApp(App[None]):
+    """The dashboard. Build it with `make_app`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "regionsync"
+    COMMANDS = App.COMMANDS | {RegionSyncCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "copy", "Copy", tooltip="Copy the selected asset to the secondary (pre-flight first).",
+                id="copy"),
+        Binding("s", "sync_missing", "Sync missing", id="sync-missing",
+                tooltip="Plan a copy of every missing asset; one confirmation starts them all."),
+        Binding("r", "refresh", "Refresh", tooltip="List both regions again now.", id="refresh"),
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter by id, name or status.",
+                id="filter"),
+        Binding("enter", "details", "Details", key_display="⏎",
+                tooltip="Both sides' fields, the last job and what to do.", id="details"),
+        Binding("j", "jobs", "Jobs", tooltip="Every job in the journal.", id="jobs"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Keys and statuses.", id="help"),
+        Binding("a", "add_profile", "Add profile", show=False, tooltip="Add a profile.", id="add-profile"),
+        Binding("1", "tab(0)", "Tab 1", show=False, id="tab-1"),
+        Binding("2", "tab(1)", "Tab 2", show=False, id="tab-2"),
+        Binding("3", "tab(2)", "Tab 3", show=False, id="tab-3"),
+        Binding("4", "tab(3)", "Tab 4", show=False, id="tab-4"),
+        Binding("left_square_bracket", "tab_step(-1)", "Previous tab", show=False, id="tab-previous"),
+        Binding("right_square_bracket", "tab_step(1)", "Next tab", show=False, id="tab-next"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        session_factory: SessionFactory | None,
+        profile_name: str = "",
+        theme: str | None = None,
+        emulator: EmulatorControls | None = None,
+        now: Now = utc_now,
+        auto_refresh: float | None = None,
+        timer: Timer = time.perf_counter,
+        open_profile: ProfileOpener | None = None,
+        problem: RegionSyncError | None = None,
+        config_path: Path | None = None,
+        preferences_path: Path | None = None,
+        theme_dirs: Iterable[Path] | None = None,
+    ) -> None:
+        super().__init__()
+        self._session_factory = session_factory
+        self.profile_name = profile_name
+        self._requested_theme = theme
+        self.emulator = emulator
+        self.now = now
+        self._requested_refresh = auto_refresh
+        self.refresh_every = 0.0
+        self._timer = timer
+        self._open_profile = open_profile
+        self._problem = problem
+        self._config_path = config_path
+        self._preferences_path = preferences_path
+        self._theme_dirs = list(theme_dirs) if theme_dirs is not None else None
+        self._theme_names: list[str] = []
+        self._preferences = UiPreferences()
+        self._remember_theme = False
+        self.session: SyncSession | None = None
+        self.meter = HealthMeter(timer)
+        self.statuses: list[ServiceStatus] = []
+        self.health: dict[Side, SideHealth] = {}
+        self._pairs: dict[str, AssetPair] = {}
+        self._live: dict[str, str] = {}
+        """row key → id of the job copying it right now (progress overlays the listing)."""
+        self._job_rows: dict[str, str] = {}
+        self._job_info: dict[str, Job] = {}
+        self._refreshing = False
+        self._refresh_again = False
+        self._refresh_timer: Any = None
+        self._runs = 0
+        self._copyable_count = 0
+        self._binding_state: tuple[object, ...] = ()
+
+    # -- start and stop -----------------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(THEME_VARIABLE_DEFAULTS)
+
+    async def on_mount(self) -> None:
+        self._install_themes()
+        if self._session_factory is None:
+            await self.push_screen(WelcomeScreen(self._problem))
+            return
+        await self._open_session(self._session_factory)
+
+    def _install_themes(self) -> None:
+        loaded = load_themes(self._theme_dirs)
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        self._theme_names = loaded.names
+        if loaded.failures:
+            self.notify("\n".join(loaded.failures), title="Some themes could not be loaded",
+                        severity="warning")
+        self._preferences = load_preferences(self._preferences_path)
+        refresh = self._requested_refresh
+        if refresh is None:
+            refresh = self._preferences.auto_refresh
+        self.refresh_every = max(0.0, DEFAULT_AUTO_REFRESH if refresh is None else refresh)
+        wanted = [self._requested_theme, self._preferences.theme, DEFAULT_THEME]
+        for name in wanted:
+            if name and name in self.available_themes:
+                self.theme = name
+                break
+        else:
+            self.theme = "textual-dark"
+        if self._requested_theme and self._requested_theme not in self.available_themes:
+            self.notify(
+                f"No theme named {self._requested_theme!r}; using {self.theme}. "
+                f"Themes: {', '.join(self.theme_names())}",
+                severity="warning",
+            )
+        if self._requested_theme and self.theme == self._requested_theme:
+            self._save_theme(self.theme)
+        self._remember_theme = True
+
+    async def _open_session(self, factory: SessionFactory) -> None:
+        try:
+            session = factory()
+        except RegionSyncError as error:
+            await self.push_screen(WelcomeScreen(error))
+            return
+        self.session = session
+        session.runner.on_event = self._on_progress_event
+        self.meter.instrument(session)
+        tabs = [(pair.service, kind) for pair in session.pairs for kind in pair.primary.kinds]
+        main = MainScreen(self.profile_name or session.profile_name, tabs)
+        if isinstance(self.screen, WelcomeScreen):
+            await self.switch_screen(main)
+        else:
+            await self.push_screen(main)
+        self._show_pane_titles()
+        main.header.show_health(self.meter.pending())
+        self._load_journal()
+        self.start_refresh()
+        if session.journal.unfinished_jobs(session.profile_name):
+            self.run_worker(self._resume(), group="resume", exit_on_error=False,
+                            description="Resuming journaled jobs")
+        self.set_interval(1.0, self._tick, name="elapsed")
+
+    async def on_unmount(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        self.session = None
+        try:
+            await session.aclose()
+            await asyncio.sleep(0)
+        finally:
+            session.journal.close()
+
+    # -- state the bindings, the palette and the tests read ------------------------------------------
+
+    @property
+    def session_ready(self) -> bool:
+        return self.session is not None and isinstance(self.screen, MainScreen)
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def selected_row(self) -> DiffRow | None:
+        main = self.main_screen
+        return main.selected_row if main is not None else None
+
+    def theme_names(self) -> list[str]:
+        return list(self._theme_names)
+
+    def profile_regions(self) -> list[str]:
+        if self.session is None:
+            return []
+        return list(dict.fromkeys(p.info(side).region for p in self.session.pairs for side in Side))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in _MAIN_ACTIONS:
+            return True
+        if not self.session_ready:
+            return False
+        if action == "copy":
+            row = self.selected_row()
+            return row is not None and row.copyable and self._can_copy(row)
+        if action == "sync_missing":
+            return self._copyable_count > 0
+        if action == "details":
+            return self.selected_row() is not None
+        if action == "clear_filter":
+            main = self.main_screen
+            return main is not None and bool(main.filter_bar.query_text)
+        return True
+
+    def _can_copy(self, row: DiffRow) -> bool:
+        if self.session is None:
+            return False
+        for pair in self.session.pairs:
+            if pair.service is row.service:
+                can = getattr(pair.primary, "can_copy", None)
+                return bool(can(row.kind)) if callable(can) else True
+        return False
+
+    def _bindings_changed(self) -> None:
+        """Refresh the footer only when what it would show changed (not on every cursor move)."""
+        row = self.selected_row()
+        state = (
+            type(self.screen).__name__,
+            row is not None,
+            row is not None and row.copyable,
+            self._copyable_count > 0,
+        )
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
+
+    # -- refresh --------------------------------------------------------------------------------------
+
+    def start_refresh(self) -> None:
+        """List both regions again (at most one refresh at a time; a request meanwhile runs after it)."""
+        if self.session is None:
+            return
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        self.run_worker(self._refresh(), group="refresh", exit_on_error=False,
+                        description="Listing both regions")
+
+    async def _refresh(self) -> None:
+        assert self.session is not None
+        self.meter.start()
+        statuses = await self.session.status()
+        self.post_message(InventoryRefreshed(statuses, self.meter.summary(self.now())))
+
+    def _refresh_finished(self) -> None:
+        self._refreshing = False
+        if self._refresh_again:
+            self._refresh_again = False
+            self.start_refresh()
+            return
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+            self._refresh_timer = None
+        if self.refresh_every > 0 and self.session is not None:
+            self._refresh_timer = self.set_timer(self.refresh_every, self.start_refresh, name="auto-refresh")
+
+    @on(InventoryRefreshed)
+    def _inventory_refreshed(self, message: InventoryRefreshed) -> None:
+        main = self.main_screen
+        self.statuses = message.statuses
+        self.health = message.health
+        self._pairs = {row_key(s.service, p.kind, p.name): p for s in message.statuses for p in s.pairs}
+        if main is None:
+            return
+        copyable = 0
+        with self.batch_update():
+            for status in message.statuses:
+                for kind_diff in status.kinds:
+                    view = main.view(kind_diff.kind)
+                    if view is None:
+                        continue
+                    rows = [self._with_live_progress(row) for row in rows_of(status, kind_diff)]
+                    copyable += sum(1 for r in rows if r.copyable and r.status is not SyncStatus.DRIFTED)
+                    view.reconcile(rows)
+            self._copyable_count = copyable
+            self._show_pane_titles()
+            main.header.show_health(message.health)
+            ready_text = readiness_text(message.statuses, self.now())
+            complete = all(s.readiness.complete for s in message.statuses)
+            main.header.show_readiness(ready_text, complete=complete)
+        self._bindings_changed()
+
+    def _with_live_progress(self, row: DiffRow) -> DiffRow:
+        job_id = self._live.get(row.key)
+        if job_id is None or row.status in (SyncStatus.IN_SYNC, SyncStatus.UNKNOWN):
+            return row
+        line = self._job_line(job_id)
+        return row.with_progress(line.percent if line is not None else row.percent)
+
+    def _show_pane_titles(self) -> None:
+        main = self.main_screen
+        if main is None or self.session is None:
+            return
+        by_service = {s.service: s for s in self.statuses}
+        for pair in self.session.pairs:
+            status = by_service.get(pair.service)
+            for kind in pair.primary.kinds:
+                view = main.view(kind)
+                if view is None:
+                    continue
+                diff = next((k for k in status.kinds if k.kind is kind), None) if status else None
+                titles = []
+                for side, error in ((Side.PRIMARY, diff.source_error if diff else None),
+                                    (Side.SECONDARY, diff.target_error if diff else None)):
+                    info = pair.info(side)
+                    title = f"{side.value.upper()} {info.region} · {resource_name(info.resource_id)}"
+                    if error:
+                        health = self.health.get(side)
+                        problem = (health.problem if health is not None else "") or "could not be read"
+                        subtitle = f"✗ {problem} — statuses that need it are unknown"
+                        titles.append(PaneTitle(title, subtitle, True))
+                    elif diff is None:
+                        titles.append(PaneTitle(title, f"{pair.api_version} · listing …"))
+                    else:
+                        held = (p.primary if side is Side.PRIMARY else p.secondary for p in diff.pairs)
+                        count = sum(1 for asset in held if asset is not None)
+                        noun = KIND_TITLES[kind].lower()
+                        titles.append(PaneTitle(title, f"{pair.api_version} · {count} {noun}"))
+                view.set_titles(titles[0], titles[1])
+
+    # -- jobs -----------------------------------------------------------------------------------------
+
+    def _load_journal(self) -> None:
+        main = self.main_screen
+        if self.session is None or main is None:
+            return
+        jobs = self.session.journal.list_jobs(profile=self.session.profile_name, limit=200)
+        now = self.now()
+        for job in jobs_to_show(jobs, JOURNAL_JOBS_AT_START):
+            self._job_info[job.id] = job
+            line = job_line(job, self._target_label(job))
+            main.jobs_panel.upsert(line, now)
+            if not job.state.finished:
+                self._live[row_key(job.service, job.kind, job.asset_name)] = job.id
+
+    def _target_label(self, job: Job) -> str:
+        if self.session is not None:
+            for pair in self.session.pairs:
+                for side in Side:
+                    if pair.info(side).endpoint == job.target_endpoint:
+                        return pair.info(side).region
+        return job.target_endpoint
+
+    def _job_line(self, job_id: str) -> JobLine | None:
+        main = self.main_screen
+        return main.jobs_panel.lines.get(job_id) if main is not None else None
+
+    def _on_progress_event(self, event: ProgressEvent) -> None:
+        """The runner's callback (called on the app's loop): hand the event to the UI as a message."""
+        self.post_message(JobProgress(event))
+
+    @on(JobProgress)
+    def _job_progress(self, message: JobProgress) -> None:
+        event = message.event
+        main = self.main_screen
+        if main is None or self.session is None:
+            return
+        now = self.now()
+        line = main.jobs_panel.lines.get(event.job_id)
+        if line is None:
+            job = self._job_info.get(event.job_id) or self.session.journal.get_job(event.job_id)
+            if job is not None:
+                self._job_info[job.id] = job
+                line = replace(job_line(job, self._target_label(job)), started=now, ended=None)
+            else:
+                line = JobLine(job_id=event.job_id, asset_name=event.asset_name, started=now)
+        line = line.apply(event, now)
+        main.jobs_panel.upsert(line, now)
+        if line.kind is None or line.service is None:
+            return
+        key = row_key(line.service, line.kind, line.asset_name)
+        view = main.view(line.kind)
+        if not event.state.finished:
+            self._live[key] = event.job_id
+            row = view.table.row(key) if view is not None else None
+            if row is not None:
+                view.table.update_row(row.with_progress(line.percent))  # type: ignore[union-attr]
+            return
+        self._live.pop(key, None)
+        if event.state is JobState.FAILED:
+            self.notify(f"{line.title}: {line.error}", title="Copy failed", severity="error", timeout=8)
+        self.start_refresh()
+
+    @on(JobsFinished)
+    def _jobs_finished(self, message: JobsFinished) -> None:
+        main = self.main_screen
+        if main is None:
+            return
+        now = self.now()
+        for job in message.jobs:
+            self._job_info[job.id] = job
+            known = main.jobs_panel.lines.get(job.id)
+            line = job_line(job, self._target_label(job))
+            if known is not None:
+                line = replace(known, state=job.state, error=job.error or "", ended=known.ended or now)
+            main.jobs_panel.upsert(line, now)
+            self._live.pop(row_key(job.service, job.kind, job.asset_name), None)
+        self.start_refresh()
+
+    async def _resume(self) -> None:
+        assert self.session is not None
+        jobs = await self.session.resume()
+        self.post_message(JobsFinished(jobs))
+
+    def _tick(self) -> None:
+        main = self.main_screen
+        if main is not None:
+            main.jobs_panel.tick(self.now())
+
+    # -- copy and sync: plan (pre-flight) → confirm → execute --------------------------------------------
+
+    def action_copy(self) -> None:
+        row = self.selected_row()
+        if row is None or not row.copyable:
+            return
+        intent = CopyIntent(
+            names=(row.name,), kind=row.kind.value, service=row.service.value,
+            replace_drifted=row.status is SyncStatus.DRIFTED,
+        )
+        self._start_plan(intent)
+
+    def action_sync_missing(self) -> None:
+        self._start_plan(CopyIntent())
+
+    def _start_plan(self, intent: CopyIntent) -> None:
+        self.notify("Checking both regions and the target's quota …", timeout=2)
+        self.run_worker(self._plan(intent), group="plan", exclusive=True, exit_on_error=False,
+                        description="Pre-flight")
+
+    async def _plan(self, intent: CopyIntent) -> None:
+        assert self.session is not None
+        self.meter.start()
+        statuses = await self.session.status()
+        self.post_message(InventoryRefreshed(statuses, self.meter.summary(self.now())))
+        plans = await self.session.plan(
+            only=list(intent.names) or None, replace_drifted=intent.replace_drifted, statuses=statuses
+        )
+        self.post_message(PlanReady(intent, _narrow(plans, intent)))
+
+    @on(PlanReady)
+    def _plan_ready(self, message: PlanReady) -> None:
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._execute(message.plans)
+
+        self.push_screen(PlanScreen(message.intent, message.plans), answered)
+
+    def _execute(self, plans: list[tuple[ResourcePair, Plan]]) -> None:
+        if self.session is None or not any(plan.copies for _, plan in plans):
+            return
+        self._runs += 1
+        self.run_worker(self._run(plans), group=f"run-{self._runs}", exit_on_error=False,
+                        description="Copying")
+
+    async def _run(self, plans: list[tuple[ResourcePair, Plan]]) -> None:
+        assert self.session is not None
+        jobs = await self.session.execute([(pair, plan) for pair, plan in plans if plan.copies])
+        self.post_message(JobsFinished(jobs))
+
+    # -- the other actions --------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.start_refresh()
+
+    def action_filter(self) -> None:
+        main = self.main_screen
+        if main is not None:
+            main.open_filter()
+
+    def action_clear_filter(self) -> None:
+        main = self.main_screen
+        if main is not None:
+            main.filter_bar.action_clear()
+
+    def action_tab(self, index: int) -> None:
+        main = self.main_screen
+        if main is not None:
+            main.show_tab(index)
+
+    def action_tab_step(self, step: int) -> None:
+        main = self.main_screen
+        if main is not None:
+            main.step_tab(step)
+
+    def action_details(self) -> None:
+        row = self.selected_row()
+        if row is None or self.session is None:
+            return
+        pair = self._pairs.get(row.key)
+        status = next((s for s in self.statuses if s.service is row.service), None)
+        if pair is None or status is None:
+            return
+        jobs = self.session.journal.list_jobs(profile=self.session.profile_name, limit=JOBS_SCREEN_LIMIT)
+        mine = (j for j in jobs if (j.asset_name, j.kind, j.service) == (row.name, row.kind, row.service))
+        last = next(mine, None)
+        errors: dict[Side, RegionSyncError] = {}
+        for side, info in ((Side.PRIMARY, status.source), (Side.SECONDARY, status.target)):
+            if info.side in status.errors:
+                errors[side] = status.errors[info.side]
+        self.push_screen(DetailsScreen(AssetDetails(pair, status.source, status.target, errors, last)))
+
+    @on(DiffTable.Activated)
+    def _row_activated(self) -> None:
+        self.action_details()
+
+    @on(DiffTable.Highlighted)
+    def _row_highlighted(self) -> None:
+        self._bindings_changed()
+
+    def action_jobs(self) -> None:
+        if self.session is None:
+            return
+        jobs = self.session.journal.list_jobs(profile=self.session.profile_name, limit=JOBS_SCREEN_LIMIT)
+        self.push_screen(JobsScreen(jobs))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_set_theme(self, name: str) -> None:
+        if name in self.available_themes:
+            self.theme = name
+
+    def watch_theme(self, theme: str) -> None:
+        if self._remember_theme:
+            self._save_theme(theme)
+        for table in self.query(DiffTable):
+            table.refresh()
+
+    def _save_theme(self, theme: str) -> None:
+        self._preferences = self._preferences.with_theme(theme)
+        save_preferences(self._preferences, self._preferences_path)
+
+    def action_auto_refresh(self, seconds: float) -> None:
+        self.refresh_every = max(0.0, float(seconds))
+        self._preferences = UiPreferences(theme=self._preferences.theme, auto_refresh=self.refresh_every)
+        save_preferences(self._preferences, self._preferences_path)
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+            self._refresh_timer = None
+        if self.refresh_every:
+            self.notify(f"Refreshing every {self.refresh_every:g} s.")
+            self.start_refresh()
+        else:
+            self.notify("Auto-refresh is off; r refreshes.")
+
+    def action_outage(self, region: str, down: bool) -> None:
+        if self.emulator is None:
+            return
+        self.emulator.set_outage(region, down)
+        if down:
+            self.notify(f"Emulated outage: {region} is down (connection refused).", severity="warning")
+        else:
+            self.notify(f"{region} is back.")
+        self.start_refresh()
+
+    # -- adding a profile ---------------------------------------------------------------------------------
+
+    def action_add_profile(self) -> None:
+        if isinstance(self.screen, ProfileFormScreen):
+            return
+        self.push_screen(ProfileFormScreen(self._existing_profiles()), self._profile_entered)
+
+    def _config_file(self) -> Path:
+        from regionsync.config import config_path
+
+        return config_path(self._config_path)
+
+    def _existing_profiles(self) -> tuple[str, ...]:
+        from regionsync.config import load_config
+
+        try:
+            return tuple(load_config(self._config_file()).profiles)
+        except RegionSyncError:
+            return ()
+
+    def _profile_entered(self, new: NewProfile | None) -> None:
+        if new is None:
+            return
+        try:
+            self._save_profile(new)
+        except RegionSyncError as error:
+            self.push_screen(ErrorScreen(_WORKER_TITLES["profile"], error))
+            return
+        self.notify(f"Profile {new.name!r} saved; its keys are in the OS keyring.", title="Profile added")
+        if self.session is None:
+            self.profile_name = new.name
+            self.run_worker(self._open_session(lambda: self._opener()(new.name)), group="open",
+                            exit_on_error=False)
+
+    def _save_profile(self, new: NewProfile) -> None:
+        from regionsync.config import load_config, save_config
+        from regionsync.credentials import store_key
+
+        path = self._config_file()
+        config = load_config(path)
+        profiles = {**config.profiles, new.name: new.profile()}
+        updated = config.model_copy(update={"profiles": profiles,
+                                            "default_profile": config.default_profile or new.name})
+        for side, key in new.keys.items():
+            store_key(new.name, new.service, side, key)
+        save_config(updated, path)
+
+    def _opener(self) -> ProfileOpener:
+        if self._open_profile is not None:
+            return self._open_profile
+        config_file = self._config_file()
+        return lambda name: open_profile_session(name, config_file)
+
+    # -- errors ----------------------------------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        group = worker.group
+        ended = event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+        if group == "refresh" and ended:
+            self._refresh_finished()
+        if event.state is not WorkerState.ERROR:
+            return
+        error = as_error(worker.error)
+        if group == "refresh":
+            self.notify(error.one_line(), title=_WORKER_TITLES["refresh"], severity="error", timeout=8)
+            return
+        fallback = "The copy failed" if group.startswith("run-") else "Something failed"
+        title = _WORKER_TITLES.get(group, fallback)
+        self.push_screen(ErrorScreen(title, error))
+
+
+def _narrow(plans: list[tuple[ResourcePair, Plan]], intent: CopyIntent) -> list[tuple[ResourcePair, Plan]]:
+    """For a single asset: only its service's plan, and in it only that kind."""
+    if intent.everything or intent.service is None:
+        return plans
+    service = Service(intent.service)
+    kind = AssetKind(intent.kind) if intent.kind else None
+    narrowed = []
+    for pair, plan in plans:
+        if pair.service is not service:
+            continue
+        if kind is not None:
+            plan.copies = [c for c in plan.copies if c.kind is kind]
+            plan.refusals = [r for r in plan.refusals if r.kind is kind]
+        narrowed.append((pair, plan))
+    return narrowed
+
+
+def open_profile_session(name: str, config_file: Path) -> SyncSession:
+    """A SyncSession for profile `name` of `config_file`, journaling to the user's journal."""
+    from regionsync.config import load_config, select_profile
+    from regionsync.locations import journal_file
+    from regionsync.sync.journal import Journal
+    from regionsync.sync.session import SyncSession
+
+    config = load_config(config_file)
+    chosen, profile = select_profile(config, name)
+    return SyncSession(chosen, profile, journal=Journal(journal_file()))
+
+
+def make_app(
+    session_factory: SessionFactory | None,
+    profile_name: str = "",
+    *,
+    theme: str | None = None,
+    emulator: EmulatorControls | None = None,
+    now: Now = utc_now,
+    auto_refresh: float | None = None,
+    timer: Timer = time.perf_counter,
+    open_profile: ProfileOpener | None = None,
+    problem: RegionSyncError | None = None,
+    config_path: Path | None = None,
+    preferences_path: Path | None = None,
+    theme_dirs: Iterable[Path] | None = None,
+) -> RegionSyncApp:
+    """The dashboard, wired: the one factory the CLI, the demo and the tests use.
+
+    `session_factory` is called inside the app's event loop (None: no profile — the welcome screen
+    says how to add one, and `problem` why); `now` and `timer` are the clocks (frozen in snapshots);
+    `auto_refresh` is seconds between refreshes (0 = off, None = the remembered choice or 30 s);
+    `emulator` enables the demo's outage commands; `open_profile` opens a profile added from the
+    dashboard (default: from the config file).
+    """
+    return RegionSyncApp(
+        session_factory=session_factory,
+        profile_name=profile_name,
+        theme=theme,
+        emulator=emulator,
+        now=now,
+        auto_refresh=auto_refresh,
+        timer=timer,
+        open_profile=open_profile,
+        problem=problem,
+        config_path=config_path,
+        preferences_path=preferences_path,
+        theme_dirs=theme_dirs,
+    )
