@@ -62,6 +62,8 @@ class Asset(BaseModel):
     tags: dict[str, str] = Field(default_factory=dict)
     fingerprint: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
+    serving_issue: str | None = None
+    """Why this asset cannot serve although it exists (e.g. 'imported but not trained'), or None."""
 
     @property
     def changed(self) -> datetime | None:

@@ -111,6 +111,8 @@ class Dashboard:
     profile_name: str = "contoso"
     sessions: list[SyncSession] = field(default_factory=list)
     vtime: VirtualTime | None = None
+    wrong_keys: set[str] = field(default_factory=set)
+    """Resources whose profile side gets a key the emulator refuses."""
 
     @property
     def journal_path(self) -> Path:
@@ -118,7 +120,7 @@ class Dashboard:
 
     def side(self, resource: str, variable: str) -> SideConfig:
         res = self.world.resources[resource]
-        self.monkeypatch.setenv(variable, res.keys[0])
+        self.monkeypatch.setenv(variable, "wrong-key-0000" if resource in self.wrong_keys else res.keys[0])
         return SideConfig(
             endpoint=self.world.endpoint(resource), region=res.region, resource_id=res.resource_id,
             key=f"env:{variable}",

@@ -177,7 +177,7 @@ def plan_table(plan: Plan) -> Group:
         table.add_column("target id")
         table.add_column("why", style="dim")
         for c in plan.copies:
-            action = Text("replace", style="magenta") if c.replace_id else Text("copy", style="green")
+            action = Text("replace", style="magenta") if c.replace else Text("copy", style="green")
             table.add_row(action, c.kind.value, c.name, c.target_id or "(new id)", c.reason)
         parts.append(table)
     if plan.refusals:
@@ -204,7 +204,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "name": c.name,
                 "source_id": c.source_id,
                 "target_id": c.target_id,
-                "replace": c.replace_id is not None,
+                "replace": c.replace,
+                "deletes_first": c.replace_id,
                 "reason": c.reason,
             }
             for c in plan.copies

@@ -257,13 +257,12 @@ def _confirm(plans: list[tuple[ResourcePair, Plan]], *, yes: bool, replace: bool
         _stderr().print("[red]Refusing to copy without confirmation:[/] stdin is not a terminal; pass --yes.")
         return False
     copies = sum(len(p.copies) for _, p in plans)
-    replaces = sum(1 for _, p in plans for c in p.copies if c.replace_id)
+    replaces = sum(1 for _, p in plans for c in p.copies if c.replace)
+    deletes = sum(1 for _, p in plans for c in p.copies if c.replace_id)
     question = f"Copy {copies} asset(s)?"
     if replace and replaces:
-        question = (
-            f"Copy {copies} asset(s), replacing {replaces} drifted copy(ies) — their outdated "
-            "versions on the target are deleted first?"
-        )
+        question = f"Copy {copies} asset(s), replacing {replaces} drifted copy(ies) on the target"
+        question += f" ({deletes} outdated copy(ies) deleted first)?" if deletes else "?"
     return typer.confirm(question, default=False)
 
 

@@ -129,6 +129,8 @@ def _judge(
         return pair(SyncStatus.MISSING, f"not on the {secondary_label} since {_stamp(p.changed)}", p.changed)
     if s.state != "ready":
         return pair(SyncStatus.COPYING, f"{secondary_label} copy is {s.state}", p.changed)
+    if s.serving_issue:
+        return pair(SyncStatus.DRIFTED, f"on the {secondary_label} but {s.serving_issue}", p.changed)
     if p.changed and s.changed and p.changed > s.changed:
         return pair(
             SyncStatus.DRIFTED,

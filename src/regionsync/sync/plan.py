@@ -25,8 +25,10 @@ class PlannedCopy:
     source_id: str
     target_id: str | None
     """The id to ask the target for; None lets the target choose (v2.1 GUIDs)."""
+    replace: bool = False
+    """A drifted asset whose outdated copy on the target is replaced (the user asked and confirmed)."""
     replace_id: str | None = None
-    """For a drifted asset being replaced: the target's outdated copy, deleted just before."""
+    """The outdated copy to delete first, where the service cannot overwrite in place (DI)."""
     reason: str = ""
     source: Asset | None = None
     """The source asset as listed (its description and tags go into the authorization)."""
@@ -72,12 +74,15 @@ def make_plan(
     rename: Mapping[str, str] | None = None,
     keeps_ids: bool = True,
     copyable: Collection[AssetKind] | None = None,
+    replaces_in_place: bool = False,
 ) -> Plan:
     """Decide every copy of `status` and every refusal.
 
     `only` restricts to asset names or ids; `rename` maps a name to the id wanted on the target
     (`copy ID --as NEW_ID`); `keeps_ids` is False where the target assigns ids (v2.1);
-    `copyable` lists the kinds this API version can copy (None: all).
+    `copyable` lists the kinds this API version can copy (None: all); `replaces_in_place` is True
+    where the target overwrites an existing asset itself (CU `allowReplace`, Language import), so
+    replacing a drifted copy deletes nothing.
     """
     plan = Plan(
         service=status.service,
@@ -136,6 +141,7 @@ def make_plan(
             continue
         target_id = rename.get(pair.name, pair.primary.id if keeps_ids else None)
         replace_id: str | None = None
+        replace = False
         if pair.status is SyncStatus.DRIFTED:
             if not replace_drifted:
                 plan.refusals.append(
@@ -147,7 +153,9 @@ def make_plan(
                     )
                 )
                 continue
-            if keeps_ids and pair.secondary is not None and target_id == pair.secondary.id:
+            replace = True
+            in_place = replaces_in_place or not keeps_ids
+            if not in_place and pair.secondary is not None and target_id == pair.secondary.id:
                 replace_id = pair.secondary.id
         elif target_id is not None and target_id in targets_by_kind.get(pair.kind, set()):
             plan.refusals.append(
@@ -165,6 +173,7 @@ def make_plan(
                 name=pair.name,
                 source_id=pair.primary.id,
                 target_id=target_id,
+                replace=replace,
                 replace_id=replace_id,
                 reason=pair.reason,
                 source=pair.primary,
@@ -186,7 +195,7 @@ def _apply_quota(plan: Plan) -> None:
     """Refuse the copies that would take the target over its custom asset limit."""
     if plan.quota is None or plan.quota.free is None:
         return
-    room = plan.quota.free + sum(1 for c in plan.copies if c.replace_id)
+    room = plan.quota.free + sum(1 for c in plan.copies if c.replace)
     if len(plan.copies) <= room:
         return
     kept, over = plan.copies[:room], plan.copies[room:]

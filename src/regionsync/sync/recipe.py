@@ -49,6 +49,8 @@ class CopyContext:
     source_peer: Peer
     target_peer: Peer
     allow_degrade: bool = False
+    replace: bool = False
+    """The job replaces a drifted copy on the target (confirmed by the user)."""
     asset: Asset | None = None
     memory: dict[str, Any] = field(default_factory=dict)
     details: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -34,7 +34,8 @@ from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec, recipe_fo
 
 ProgressSink = Callable[[ProgressEvent], None]
 
-REPLACE_STEP = "delete-outdated"
+REPLACE_MARK = "replace"
+"""A pending journal row recording that a job replaces a drifted copy (its detail says which)."""
 
 
 class Runner:
@@ -93,9 +94,10 @@ class Runner:
             jobs.append(job)
             if copy.source is not None:
                 self._sources[job.id] = copy.source
-            if copy.replace_id:
+            if copy.replace:
                 # Recorded (pending) so that a resumed job still knows it replaces that copy.
-                self.journal.start_step(job.id, 0, REPLACE_STEP, detail={"target_id": copy.replace_id})
+                detail = {"target_id": copy.replace_id or copy.target_id, "in_place": copy.replace_id is None}
+                self.journal.start_step(job.id, 0, REPLACE_MARK, detail=detail)
                 self.journal.finish_step(job.id, 0, state=JobState.PENDING)
         return jobs
 
@@ -147,8 +149,12 @@ class Runner:
             allow_degrade=allow_degrade,
             asset=self._sources.pop(job.id, None),
         )
-        replace = _last(job.steps, REPLACE_STEP)
-        steps = recipe_for(ctx, replace_id=str(replace.detail.get("target_id")) if replace else None)
+        mark = _last(job.steps, REPLACE_MARK)
+        ctx.replace = mark is not None
+        delete_first = mark is not None and not mark.detail.get("in_place")
+        steps = recipe_for(
+            ctx, replace_id=str(mark.detail.get("target_id")) if mark and delete_first else None
+        )
         names = [s.name for s in steps]
         for row in job.steps:
             if row.state is JobState.SUCCEEDED and row.name in names:

@@ -20,7 +20,7 @@ from regionsync.sync.compare import JobView
 from regionsync.sync.inventory import ServiceStatus, take_inventory
 from regionsync.sync.journal import Journal
 from regionsync.sync.pair import ResourcePair, open_pairs
-from regionsync.sync.plan import Plan, make_plan
+from regionsync.sync.plan import Plan, Refusal, make_plan
 from regionsync.sync.poller import Poller
 from regionsync.sync.runner import ProgressSink, Runner
 
@@ -139,21 +139,19 @@ class SyncSession:
                     quota = await target.resource_info()
                 except RegionSyncError:
                     quota = None
-            plans.append(
-                (
-                    pair,
-                    make_plan(
-                        status,
-                        quota=quota,
-                        only=only,
-                        replace_drifted=replace_drifted,
-                        allow_degrade=allow_degrade,
-                        rename=rename,
-                        keeps_ids=getattr(target, "keeps_ids", True),
-                        copyable={k for k in target.kinds if target.can_copy(k)},
-                    ),
-                )
+            plan = make_plan(
+                status,
+                quota=quota,
+                only=only,
+                replace_drifted=replace_drifted,
+                allow_degrade=allow_degrade,
+                rename=rename,
+                keeps_ids=getattr(target, "keeps_ids", True),
+                copyable={k for k in target.kinds if target.can_copy(k)},
+                replaces_in_place=getattr(target, "replaces_in_place", False),
             )
+            await _apply_blockers(target, plan)
+            plans.append((pair, plan))
         return plans
 
     async def execute(
@@ -180,3 +178,25 @@ class SyncSession:
             *(self.runner.run(self.pair(service), batch) for service, batch in by_service.items())
         )
         return [job for batch in results for job in batch]
+
+
+async def _apply_blockers(target: object, plan: Plan) -> None:
+    """Ask the target what would make a planned copy fail (CU: a missing model deployment) and turn
+    those copies into refusals before anything starts. Services without such checks have no hook."""
+    check = getattr(target, "copy_blockers", None)
+    if check is None or not plan.copies:
+        return
+    sources = [c.source for c in plan.copies if c.source is not None]
+    try:
+        blockers = await check(sources)
+    except RegionSyncError:
+        return
+    kept = []
+    for copy in plan.copies:
+        blocker = blockers.get(copy.name)
+        if blocker is None:
+            kept.append(copy)
+        else:
+            why, todo = blocker
+            plan.refusals.append(Refusal(copy.kind, copy.name, why, todo))
+    plan.copies = kept

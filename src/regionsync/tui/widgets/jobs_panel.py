@@ -41,9 +41,10 @@ class JobRow(Horizontal):
     JobRow.-done > .info { color: $job-done; }
     """
 
-    def __init__(self, line: JobLine) -> None:
+    def __init__(self, line: JobLine, now: datetime | None = None) -> None:
         super().__init__(id=_widget_id(line.job_id))
         self.line = line
+        self._now = now
 
     def compose(self) -> ComposeResult:
         yield Label(self.line.title, classes="title", markup=False)
@@ -52,10 +53,14 @@ class JobRow(Horizontal):
         yield Label("", classes="info", markup=False)
 
     def on_mount(self) -> None:
-        self.show(self.line, None)
+        self.show(self.line, self._now)
 
     def show(self, line: JobLine, now: datetime | None) -> None:
+        """Show `line` (before the row's children exist, it is kept for `on_mount`)."""
         self.line = line
+        self._now = now
+        if not self.children:
+            return
         self.query_one(".title", Label).update(line.title)
         self.query_one(ProgressBar).update(progress=line.bar_percent)
         failed = line.state is JobState.FAILED
@@ -110,9 +115,7 @@ class JobsPanel(VerticalScroll):
                 row.first(JobRow).show(line, now)
         else:
             self.query("#jobs-empty").remove()
-            row = JobRow(line)
-            self.mount(row)
-            row.call_after_refresh(row.show, line, now)
+            self.mount(JobRow(line, now))
         self._retitle()
 
     def tick(self, now: datetime) -> None:

@@ -1,0 +1,85 @@
+"""Outages are shown, not hidden; the UI stays responsive while a region hangs or many jobs run."""
+
+from __future__ import annotations
+
+import asyncio
+
+from conftest import SIZE, Dashboard, screen_text, settle
+from textual.worker import WorkerState
+
+from regionsync.domain import AssetKind, Service, Side, SyncStatus
+from regionsync.tui.model import row_key
+
+DI = Service.DOCUMENT_INTELLIGENCE
+
+
+async def test_an_unreachable_region_is_said_plainly_and_the_other_side_stays(dashboard: Dashboard) -> None:
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.run_action("outage('westus2', True)")
+        await settle(pilot)
+        main = app.main_screen
+        assert main is not None and main.active_table is not None
+        table = main.active_table
+        names = {table.rows[k].name: table.rows[k] for k in table.visible_keys}
+        assert set(names) == {"invoice", "purchase-order", "receipt", "tax-1099", "w2-2023"}
+        for row in names.values():
+            assert row.status is SyncStatus.UNKNOWN
+            assert "could not be read" in row.reason and "unreachable" in row.reason
+            assert row.primary is not None, "what the primary holds stays visible"
+        assert app.health[Side.SECONDARY].reachable is False
+        assert app.health[Side.PRIMARY].ok
+        text = screen_text(app)
+        assert "SECONDARY westus2  ✗ unreachable: connection refused" in text
+        assert "✗ unreachable: connection refused — statuses that need it are unknown" in text
+        assert "? unknown" in text
+        assert "failover readiness 0/6 · 6 unknown" in text
+        assert not app.check_action("sync_missing", ())
+        await app.run_action("outage('westus2', False)")
+        await settle(pilot)
+        assert table.rows[row_key(DI, AssetKind.MODEL, "invoice")].status is SyncStatus.IN_SYNC
+        assert "● reachable" in screen_text(app)
+
+
+async def test_a_refused_key_is_told_apart_from_an_outage(dashboard: Dashboard) -> None:
+    dashboard.wrong_keys.add(dashboard.secondary)
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        health = app.health[Side.SECONDARY]
+        assert health.reachable is True and health.key_accepted is False
+        assert "SECONDARY westus2  ✗ reachable · key refused" in screen_text(app)
+
+
+async def test_the_ui_answers_keys_while_a_region_hangs(dashboard: Dashboard) -> None:
+    world = dashboard.world
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        hang = asyncio.Event()
+
+        async def never(_seconds: float) -> None:
+            await hang.wait()
+
+        world.sleep = never
+        world.faults.set_latency(60_000, region="westus2")
+        await pilot.press("r")
+        await pilot.pause()
+        [refresh] = [w for w in app.workers if w.group == "refresh"]
+        assert refresh.state is WorkerState.RUNNING
+        main = app.main_screen
+        assert main is not None and main.active_table is not None
+        table = main.active_table
+        start = table.cursor_index
+        await pilot.press("down", "down")
+        assert table.cursor_index == start + 2
+        await pilot.press("slash", *"drifted", "enter")
+        assert [table.rows[k].name for k in table.visible_keys] == ["receipt"]
+        await pilot.press("2")
+        assert main.active_view is not None and main.active_view.kind is AssetKind.CLASSIFIER
+        assert refresh.state is WorkerState.RUNNING, "the hung region is still being waited for"
+        hang.set()
+        world.faults.set_latency(0, region="westus2")
+        await settle(pilot)
+        assert refresh.state is WorkerState.SUCCESS
