@@ -225,3 +225,132 @@ def copy_interrupted(percent: int) -> Problem:
         outer_code="InternalServerError",
         outer_message="An unexpected error occurred.",
     )
+
+
+def job_interrupted(what: str, percent: int) -> Problem:
+    """An injected midway failure of an analyzer operation or a Language job."""
+    return Problem(
+        500,
+        "InternalServerError",
+        f"The {what} failed unexpectedly at {percent}%. Please try again.",
+        outer_code="InternalServerError",
+        outer_message="An unexpected error occurred.",
+    )
+
+
+# --- Content Understanding ------------------------------------------------------------------------
+# Rendered {"error": {"code": outer, "message": message, "innererror": {"code": code}}}.
+
+
+def analyzer_not_found(analyzer_id: str, where: str = "") -> Problem:
+    suffix = f" on {where}" if where else ""
+    return Problem(
+        404, "AnalyzerNotFound", f"The analyzer '{analyzer_id}' was not found{suffix}.", outer_code="NotFound"
+    )
+
+
+CU_OPERATION_NOT_FOUND = Problem(
+    404, "OperationNotFound", "The requested operation was not found.", outer_code="NotFound"
+)
+
+
+def analyzer_exists(analyzer_id: str) -> Problem:
+    return Problem(
+        409,
+        "AnalyzerAlreadyExists",
+        f"An analyzer with id '{analyzer_id}' already exists. Set allowReplace=true to replace it.",
+        outer_code="Conflict",
+    )
+
+
+def analyzer_busy(analyzer_id: str) -> Problem:
+    return Problem(
+        409,
+        "AnalyzerOperationInProgress",
+        f"The analyzer '{analyzer_id}' is being created; wait for its operation to finish.",
+        outer_code="Conflict",
+    )
+
+
+def prebuilt_analyzer(analyzer_id: str) -> Problem:
+    return Problem(
+        400,
+        "PrebuiltAnalyzerNotModifiable",
+        f"The prebuilt analyzer '{analyzer_id}' cannot be copied, replaced or deleted.",
+    )
+
+
+def copy_grant_missing(analyzer_id: str, source_resource_id: str) -> Problem:
+    return Problem(
+        400,
+        "CopyAuthorizationNotFound",
+        f"This resource has no copy authorization for the analyzer '{analyzer_id}' of '{source_resource_id}'. "
+        "Call :grantCopyAuthorization on the source analyzer with this resource's Azure resource id "
+        "and region, then copy again.",
+    )
+
+
+def copy_grant_expired(analyzer_id: str) -> Problem:
+    return Problem(
+        400,
+        "CopyAuthorizationExpired",
+        f"The copy authorization for the analyzer '{analyzer_id}' has expired: a copy authorization is "
+        "valid for 24 hours. Ask the source for a new one.",
+    )
+
+
+def source_not_found(resource_id: str, region: str) -> Problem:
+    return Problem(
+        400,
+        "SourceResourceNotFound",
+        f"No Content Understanding resource '{resource_id}' was found in region '{region}'. "
+        "Check sourceAzureResourceId and sourceRegion.",
+    )
+
+
+def embedding_mismatch(deployment: str, source_model: str, target_model: str) -> Problem:
+    return Problem(
+        400,
+        "EmbeddingModelMismatch",
+        f"The target deployment '{deployment}' runs the embedding model '{target_model}', but the source "
+        f"analyzer uses '{source_model}'. The embedding model of the target must match the source's.",
+    )
+
+
+def deployment_missing(models: list[str]) -> Problem:
+    names = ", ".join(f"'{m}'" for m in models)
+    return Problem(
+        400,
+        "ModelDeploymentNotFound",
+        f"The target resource has no deployment of the model(s) {names} the analyzer uses. Deploy them and "
+        "map them in defaults.modelDeployments (PATCH defaults), then copy again.",
+    )
+
+
+def completion_mismatch_warning(deployment: str, source_model: str, target_model: str) -> dict[str, str]:
+    """The `warnings` entry of an analyzer copied onto a different completion model."""
+    return {
+        "code": "CompletionModelMismatch",
+        "message": f"The target deployment '{deployment}' runs the completion model '{target_model}'; the "
+        f"source analyzer uses '{source_model}'. Results may differ.",
+    }
+
+
+# --- Language authoring -----------------------------------------------------------------------------
+# Rendered as v3_error(): {"error": {"code", "message", "innererror"?: {"code", "message"}}}.
+
+
+def project_not_found(name: str) -> Problem:
+    return Problem(404, "ProjectNotFound", f"The project '{name}' could not be found.", outer_code=None)
+
+
+def language_not_found(what: str) -> Problem:
+    return Problem(404, "NotFound", f"{what} could not be found.", outer_code=None)
+
+
+def language_invalid(detail: str, inner: str = "InvalidParameterValue") -> Problem:
+    return Problem(400, inner, detail, outer_code="InvalidRequest", outer_message="Invalid Request.")
+
+
+def language_conflict(message: str) -> Problem:
+    return Problem(409, "Conflict", message, outer_code=None)

@@ -2,6 +2,8 @@
 
 Plain dataclasses without behaviour beyond small views; `World` (world.py) owns and changes them,
 the route modules render them. Keys live only on `Resource.keys` and never appear in a repr.
+Content Understanding records live in cu_state.py, Language authoring records in
+language_state.py; a `Resource` holds whichever its service has.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from regionsync.emulator.cu_state import Analyzer, AnalyzerOperation
+from regionsync.emulator.language_state import LanguageJob, Project
 from regionsync.emulator.problems import Problem
+from regionsync.emulator.progress import timed_progress
 
 AssetKindName = Literal["model", "classifier"]
 ASSET_LIFETIME = timedelta(days=730)
@@ -74,6 +79,12 @@ class Resource:
     classifiers: dict[str, DocAsset] = field(default_factory=dict, repr=False)
     legacy_models: dict[str, LegacyModel] = field(default_factory=dict, repr=False)
     operations: dict[str, Operation] = field(default_factory=dict, repr=False)
+    analyzers: dict[str, Analyzer] = field(default_factory=dict, repr=False)
+    model_deployments: dict[str, str] = field(default_factory=dict, repr=False)
+    """Content Understanding `defaults.modelDeployments`: model name → deployment name."""
+    analyzer_operations: dict[str, AnalyzerOperation] = field(default_factory=dict, repr=False)
+    projects: dict[str, Project] = field(default_factory=dict, repr=False)
+    language_jobs: dict[str, LanguageJob] = field(default_factory=dict, repr=False)
 
     def assets(self, kind: AssetKindName) -> dict[str, DocAsset]:
         return self.models if kind == "model" else self.classifiers
@@ -139,20 +150,14 @@ class Operation:
 
     def progress(self, now: datetime) -> tuple[str, int]:
         """(status, percentCompleted) as seen at `now`."""
-        if self.finished:
-            if self.status == "succeeded":
-                return "succeeded", 100
-            return "failed", self.fail_percent
-        if now <= self.created:
-            return "notStarted", 0
-        ceiling = self.fail_percent if self.failure is not None else 99
-        return "running", min(ceiling, 99, self._percent(now))
-
-    def _percent(self, at: datetime) -> int:
-        if self.copy_seconds <= 0:
-            return 100
-        elapsed = (at - self.created).total_seconds()
-        return max(0, min(100, int(elapsed * 100 / self.copy_seconds)))
+        return timed_progress(
+            now,
+            created=self.created,
+            seconds=self.copy_seconds,
+            finished=self.finished,
+            succeeded=self.status == "succeeded",
+            fail_percent=self.fail_percent if self.failure is not None else None,
+        )
 
     def last_updated(self, now: datetime) -> datetime:
         return self.finish_at if self.finished else max(self.created, min(now, self.finish_at))

@@ -3,8 +3,26 @@
 One `World` is shared by every region's listener and by the in-process transport. Requests are
 routed to a region by the port they arrive on: in process each region has a stable nominal port
 (47001, 47002 … by order of first appearance; the admin API 47000); when served on loopback the
-real bound ports replace them. Copies progress lazily on the world's `Clock`: a heap of completion
-times is settled at the start of every request, so hundreds of running copies cost nothing.
+real bound ports replace them. Copies, analyzer operations and Language jobs progress lazily on the world's `Clock`: a heap of
+completion times is settled at the start of every request, so hundreds of running operations cost
+nothing (`at(when, action)` puts any settling action on it).
+
+Python API, one call per thing a scenario file can hold (tests and benches use it directly):
+
+    world.add_resource(name, service="document-intelligence" | "content-understanding" | "language",
+                       region=..., keys=[k1, k2]?)
+    world.add_model(resource, model_id, description=..., doc_types=..., tags=..., fields=...)
+    world.add_classifier(resource, classifier_id, doc_types=...)
+    world.add_legacy_model(resource, model_name) -> GUID
+    world.add_analyzer(resource, analyzer_id, base_analyzer="prebuilt-document", description=...,
+                       models={"completion": ..., "embedding": ...}, tags=..., field_schema=...,
+                       fields=..., config=..., created=..., modified=...)
+    world.add_deployment(resource, name, model)      # listed in defaults.modelDeployments
+    world.add_project(resource, name, language="en-us", multilingual=False,
+                      model_type="multiClassification" | "singleClassification",
+                      trained_models=("v1",), deployments={"prod": "v1"}, description=...,
+                      classes=..., documents=..., created=..., modified=...)
+    world.touch(resource, kind, asset_id)    # model | classifier | legacy_model | analyzer | project
 """
 
 from __future__ import annotations
@@ -20,7 +38,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from regionsync.emulator.clock import Clock, format_timestamp
+from regionsync.emulator.cu_prebuilt import is_prebuilt_analyzer
+from regionsync.emulator.cu_state import Analyzer, CopyGrant
 from regionsync.emulator.faults import Faults
+from regionsync.emulator.language_state import ModelType, Project, ProjectDeployment, TrainedModel
 from regionsync.emulator.state import (
     AssetKindName,
     Authorization,
@@ -73,6 +94,44 @@ def classifier_doc_types(names: Iterable[str], storage: str) -> dict[str, dict[s
     return {name: {"azureBlobSource": {"containerUrl": container, "prefix": f"{name}/"}} for name in names}
 
 
+def analyzer_field_schema(name: str, fields: Iterable[str]) -> dict[str, Any]:
+    """A Content Understanding `fieldSchema` extracting each of `fields` as a string."""
+    return {
+        "name": name,
+        "fields": {f: {"type": "string", "method": "extract", "description": f"The {f}."} for f in fields},
+        "definitions": {},
+    }
+
+
+DEFAULT_ANALYZER_CONFIG: dict[str, Any] = {"returnDetails": True, "enableOcr": True, "enableLayout": True}
+DEFAULT_PROJECT_CLASSES = ("Billing", "Technical", "Account")
+
+
+def project_documents(
+    classes: Iterable[str], language: str, per_class: int = 4, start: int = 1
+) -> list[dict[str, Any]]:
+    """Labelled documents for a classification project: `per_class` of each class, one in five Test."""
+    documents = []
+    number = start
+    for category in classes:
+        for _ in range(per_class):
+            documents.append(
+                {
+                    "location": f"{category.lower()}-{number:03d}.txt",
+                    "language": language,
+                    "dataset": "Test" if number % 5 == 0 else "Train",
+                    "classes": [category],
+                }
+            )
+            number += 1
+    return documents
+
+
+def trained_model_id(label: str, when: datetime) -> str:
+    """A model id as the service writes it: label, training time, a random part."""
+    return f"{label}-{when.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex}"
+
+
 class World:
     """Every resource, asset, authorization and operation of one emulator, plus its clock and faults."""
 
@@ -82,19 +141,27 @@ class World:
         *,
         copy_seconds: float = 6.0,
         sleep: Sleep = asyncio.sleep,
+        train_seconds: float = 20.0,
+        job_seconds: float = 4.0,
     ) -> None:
         self.clock = clock if clock is not None else Clock()
         self.copy_seconds = float(copy_seconds)
+        self.train_seconds = float(train_seconds)
+        """How long a Language training job takes (emulated seconds)."""
+        self.job_seconds = float(job_seconds)
+        """How long a Language export, import, deploy or delete job takes (emulated seconds)."""
         self.sleep = sleep
         self.faults = Faults()
         self.resources: dict[str, Resource] = {}
         self.authorizations: dict[str, Authorization] = {}
+        self.copy_grants: dict[tuple[str, str, str], CopyGrant] = {}
+        """Content Understanding grants by (source resource, analyzer id, target resource id lower)."""
         self.secret = secrets.token_bytes(32)
         self.admin_port = NOMINAL_ADMIN_PORT
         self.region_ports: dict[str, int] = {}
         self._port_roles: dict[int, str | None] = {NOMINAL_ADMIN_PORT: None}
         self._by_resource_id: dict[str, str] = {}
-        self._completions: list[tuple[datetime, int, str, str]] = []
+        self._completions: list[tuple[datetime, int, Callable[[], None]]] = []
         self._sequence = itertools.count()
         self._app: ASGIApp | None = None
 
@@ -110,7 +177,12 @@ class World:
 
         if clock is None:
             clock = Clock(speed=scenario.clock.speed, start=scenario.clock.start)
-        world = cls(clock, copy_seconds=scenario.clock.copy_seconds)
+        world = cls(
+            clock,
+            copy_seconds=scenario.clock.copy_seconds,
+            train_seconds=scenario.clock.train_seconds,
+            job_seconds=scenario.clock.job_seconds,
+        )
         populate(world, scenario)
         return world
 
@@ -306,10 +378,130 @@ class World:
         )
         return guid
 
+    def _resource_of(self, name: str, service: str) -> Resource:
+        resource = self._resource(name)
+        if resource.service != service:
+            raise ValueError(f"resource {name!r} is a {resource.service} resource, not {service}")
+        return resource
+
+    def add_analyzer(
+        self,
+        resource_name: str,
+        analyzer_id: str,
+        *,
+        base_analyzer: str | None = "prebuilt-document",
+        description: str | None = None,
+        models: Mapping[str, str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        field_schema: Mapping[str, Any] | None = None,
+        fields: Iterable[str] = ("VendorName", "InvoiceDate", "Total"),
+        config: Mapping[str, Any] | None = None,
+        created: datetime | None = None,
+        modified: datetime | None = None,
+    ) -> None:
+        """A ready Content Understanding analyzer (`fields` make its schema unless `field_schema` is given)."""
+        resource = self._resource_of(resource_name, "content-understanding")
+        if is_prebuilt_analyzer(analyzer_id):
+            raise ValueError(f"analyzer id {analyzer_id!r}: the prebuilt- prefix is reserved")
+        if analyzer_id in resource.analyzers:
+            raise ValueError(f"analyzer {analyzer_id!r} already exists on {resource_name}")
+        when = created or self.clock.now()
+        resource.analyzers[analyzer_id] = Analyzer(
+            analyzer_id=analyzer_id,
+            description=description,
+            tags=dict(tags or {}),
+            base_analyzer_id=base_analyzer,
+            config=dict(config) if config is not None else dict(DEFAULT_ANALYZER_CONFIG),
+            field_schema=dict(field_schema) if field_schema is not None else analyzer_field_schema(
+                analyzer_id, fields
+            ),
+            models=dict(models or {}),
+            created=when,
+            modified=max(when, modified or when),
+            base_description=description,
+        )
+
+    def add_deployment(self, resource_name: str, name: str, model: str) -> None:
+        """A model deployment of a Content Understanding resource (`defaults.modelDeployments[model]`)."""
+        resource = self._resource_of(resource_name, "content-understanding")
+        resource.model_deployments[model] = name
+
+    def add_project(
+        self,
+        resource_name: str,
+        name: str,
+        *,
+        language: str = "en-us",
+        multilingual: bool = False,
+        model_type: ModelType = "multiClassification",
+        trained_models: Iterable[str] = (),
+        deployments: Mapping[str, str] | None = None,
+        description: str | None = None,
+        classes: Iterable[str] = DEFAULT_PROJECT_CLASSES,
+        documents: int = 4,
+        created: datetime | None = None,
+        modified: datetime | None = None,
+    ) -> None:
+        """A custom text classification project; trained models and deployments date from `modified`."""
+        resource = self._resource_of(resource_name, "language")
+        if name in resource.projects:
+            raise ValueError(f"project {name!r} already exists on {resource_name}")
+        labels = list(trained_models)
+        deployments = dict(deployments or {})
+        unknown = sorted(set(deployments.values()) - set(labels))
+        if unknown:
+            raise ValueError(f"project {name!r}: deployments name untrained models {unknown}")
+        when = created or self.clock.now()
+        changed = max(when, modified or when)
+        class_list = list(classes)
+        project = Project(
+            name=name,
+            model_type=model_type,
+            language=language,
+            multilingual=multilingual,
+            description=description,
+            storage_container=name.lower(),
+            created=when,
+            modified=changed,
+            classes=class_list,
+            documents=project_documents(class_list, language, documents),
+        )
+        for label in labels:
+            project.trained_models[label] = TrainedModel(
+                label, trained_model_id(label, changed), changed, int(self.train_seconds), "2022-05-01"
+            )
+            project.last_trained = changed
+        for deployment, label in deployments.items():
+            model = project.trained_models[label]
+            project.deployments[deployment] = ProjectDeployment(
+                deployment, label, model.model_id, model.trained, changed, model.config_version
+            )
+            project.last_deployed = changed
+        resource.projects[name] = project
+
     def touch(self, resource_name: str, kind: str, asset_id: str) -> None:
-        """Change an asset as retraining would: new created (and modified) time, new description."""
+        """Change an asset as a person would: retrain a model, edit an analyzer, label a document."""
         resource = self._resource(resource_name)
         now = self.clock.now()
+        if kind == "analyzer":
+            analyzer = resource.analyzers.get(asset_id)
+            if analyzer is None or analyzer.status != "ready":
+                raise KeyError(f"no analyzer {asset_id!r} on {resource_name}")
+            analyzer.modified = now
+            analyzer.description = f"{analyzer.base_description or asset_id} (edited {format_timestamp(now)})"
+            return
+        if kind == "project":
+            project = resource.projects.get(asset_id)
+            if project is None:
+                raise KeyError(f"no project {asset_id!r} on {resource_name}")
+            project.modified = now
+            category = project.classes[0] if project.classes else "Labelled"
+            if not project.classes:
+                project.classes.append(category)
+            project.documents.extend(
+                project_documents([category], project.language, 1, start=len(project.documents) + 1)
+            )
+            return
         if kind in ("model", "classifier"):
             asset = resource.assets(kind).get(asset_id)  # type: ignore[arg-type]
             if asset is None or asset.status != "ready":
@@ -335,16 +527,21 @@ class World:
             )
             legacy.accuracy = round(min(0.99, legacy.accuracy + 0.01), 3)
             return
-        raise ValueError(f"unknown asset kind {kind!r} (model, classifier or legacy_model)")
+        raise ValueError(
+            f"unknown asset kind {kind!r} (model, classifier, legacy_model, analyzer or project)"
+        )
 
     # --- operations --------------------------------------------------------------------------------
 
     def schedule(self, operation: Operation) -> None:
         """Register a running copy; it settles when the clock reaches its finish time."""
         self.resources[operation.source].operations[operation.op_id] = operation
-        heapq.heappush(
-            self._completions, (operation.finish_at, next(self._sequence), operation.source, operation.op_id)
-        )
+        source, op_id = operation.source, operation.op_id
+        self.at(operation.finish_at, lambda: self._finish_copy(source, op_id))
+
+    def at(self, when: datetime, action: Callable[[], None]) -> None:
+        """Run `action` when the clock reaches `when` (at the next settle from then on)."""
+        heapq.heappush(self._completions, (when, next(self._sequence), action))
 
     def settle(self) -> None:
         """Finish every operation whose time has come (called before each request is answered)."""
@@ -352,13 +549,16 @@ class World:
             return
         now = self.clock.now()
         while self._completions and self._completions[0][0] <= now:
-            _, _, source, op_id = heapq.heappop(self._completions)
-            resource = self.resources.get(source)
-            operation = resource.operations.get(op_id) if resource else None
-            if operation is not None and not operation.finished:
-                from regionsync.emulator.copies import finish
+            _, _, action = heapq.heappop(self._completions)
+            action()
 
-                finish(self, operation)
+    def _finish_copy(self, source: str, op_id: str) -> None:
+        resource = self.resources.get(source)
+        operation = resource.operations.get(op_id) if resource else None
+        if operation is not None and not operation.finished:
+            from regionsync.emulator.copies import finish
+
+            finish(self, operation)
 
     def running_operations(self) -> int:
         return len(self._completions)

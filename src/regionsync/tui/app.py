@@ -405,8 +405,7 @@ class RegionSyncApp(App[None]):
                     if error:
                         health = self.health.get(side)
                         problem = (health.problem if health is not None else "") or "could not be read"
-                        subtitle = f"✗ {problem} — statuses that need it are unknown"
-                        titles.append(PaneTitle(title, subtitle, True))
+                        titles.append(PaneTitle(title, f"✗ {problem}", True))
                     elif diff is None:
                         titles.append(PaneTitle(title, f"{pair.api_version} · listing …"))
                     else:

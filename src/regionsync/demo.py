@@ -1,0 +1,78 @@
+"""The headless demo (`make demo-cli`): the CLI against the emulator's demo world, as a user would run it.
+
+It starts `regionsync emulator` on loopback with the demo scenario, writes a throw-away profile
+file for its pairs (keys in environment variables, never in a file or the keyring), then runs
+`regionsync status` and `regionsync sync --dry-run` on it and stops the emulator. Nothing of
+yours (config, keyring, journal) is read or written. `make demo` opens the dashboard instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PAIRS = {
+    # profile: (api version, primary resource, secondary resource)
+    "contoso": ("2024-11-30", "contoso-di-eus", "contoso-di-wus2"),
+    "fabrikam": ("2.1", "fabrikam-fr-weu", "fabrikam-fr-neu"),
+}
+
+
+def write_profiles(path: Path, resources: dict[str, dict[str, object]], env: dict[str, str]) -> None:
+    """A profile per demo pair; each key goes to an environment variable the profile names."""
+    lines = ['default_profile = "contoso"', ""]
+    for profile, (version, primary, secondary) in PAIRS.items():
+        if primary not in resources or secondary not in resources:
+            continue
+        lines += [f"[profiles.{profile}.document-intelligence]", f'api_version = "{version}"']
+        for side, name in (("primary", primary), ("secondary", secondary)):
+            res = resources[name]
+            variable = "REGIONSYNC_DEMO_KEY_" + name.upper().replace("-", "_")
+            env[variable] = str(res["keys"][0])  # type: ignore[index]
+            lines.append(
+                f'{side} = {{ endpoint = "{res["endpoint"]}", region = "{res["region"]}", '
+                f'resource_id = "{res["resource_id"]}", key = "env:{variable}" }}'
+            )
+        lines.append("")
+    path.write_text("\n".join(lines))
+    path.chmod(0o600)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="regionsync-demo-") as tmp:
+        home = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONSYNC_")}
+        env["REGIONSYNC_CONFIG"] = str(home / "config.toml")
+        env["REGIONSYNC_DATA_DIR"] = str(home / "data")
+        emulator = subprocess.Popen(
+            [sys.executable, "-m", "regionsync", "emulator", "--port", "0", "--json"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        try:
+            assert emulator.stdout is not None
+            line = emulator.stdout.readline()
+            if not line:
+                print("The emulator did not start; see the message above.", file=sys.stderr)
+                return 1
+            started = json.loads(line)
+            resources = {r["name"]: r for r in started["resources"]}
+            write_profiles(home / "config.toml", resources, env)
+            print(f"Emulator up (admin {started['admin']}); demo profiles in {home / 'config.toml'}\n")
+            for args in (["status"], ["sync", "--dry-run"], ["status", "--profile", "fabrikam"]):
+                print(f"$ regionsync {' '.join(args)}", flush=True)
+                code = subprocess.run([sys.executable, "-m", "regionsync", *args], env=env).returncode
+                print(f"(exit code {code})\n", flush=True)
+        finally:
+            emulator.terminate()
+            emulator.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""Language authoring records: custom text classification projects, their models, deployments, jobs.
+
+A `Project` keeps what an export carries (metadata, classes, labelled documents) plus what the
+service adds (trained models, deployments, the four timestamps). `model_type` uses the seed's words
+(`singleClassification` / `multiClassification`); each API version spells the project kind its own
+way (language_versions.py). A `LanguageJob` (export, import, train, deploy, delete) lives on the
+resource and does its work when the clock reaches `finish_at`.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from regionsync.emulator.problems import Problem
+from regionsync.emulator.progress import Status, timed_progress
+
+ModelType = Literal["singleClassification", "multiClassification"]
+JobKind = Literal["export", "import", "train", "deploy", "delete"]
+JOB_LIFETIME = timedelta(days=7)
+"""A job's status (and an export's result) can be read for this long after it was created."""
+
+
+@dataclass
+class TrainedModel:
+    """A model trained from a project (`modelLabel`)."""
+
+    label: str
+    model_id: str
+    trained: datetime
+    duration_seconds: int
+    config_version: str
+
+
+@dataclass
+class ProjectDeployment:
+    """A trained model deployed under a name."""
+
+    name: str
+    model_label: str
+    model_id: str
+    trained: datetime
+    deployed: datetime
+    config_version: str
+
+
+@dataclass
+class Project:
+    """A custom text classification project on one Language resource."""
+
+    name: str
+    model_type: ModelType
+    language: str
+    multilingual: bool
+    description: str | None
+    storage_container: str
+    created: datetime
+    modified: datetime
+    classes: list[str]
+    documents: list[dict[str, Any]]
+    """Labelled documents: {"location", "language", "dataset", "classes": [category, …]}."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    last_trained: datetime | None = None
+    last_deployed: datetime | None = None
+    trained_models: dict[str, TrainedModel] = field(default_factory=dict)
+    deployments: dict[str, ProjectDeployment] = field(default_factory=dict)
+
+    def clone(self) -> Project:
+        return copy.deepcopy(self)
+
+
+@dataclass
+class LanguageJob:
+    """An authoring job; `payload` holds what it carries (the imported or exported project)."""
+
+    job_id: str
+    kind: JobKind
+    project: str
+    api_version: str
+    created: datetime
+    finish_at: datetime
+    seconds: float
+    payload: Project | None = None
+    model_label: str | None = None
+    config_version: str | None = None
+    deployment: str | None = None
+    failure: Problem | None = None
+    fail_percent: int = 0
+    status: Literal["running", "succeeded", "failed"] = "running"
+    finished: bool = False
+    warnings: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def expires(self) -> datetime:
+        return self.created + JOB_LIFETIME
+
+    def progress(self, now: datetime) -> tuple[Status, int]:
+        return timed_progress(
+            now,
+            created=self.created,
+            seconds=self.seconds,
+            finished=self.finished,
+            succeeded=self.status == "succeeded",
+            fail_percent=self.fail_percent if self.failure is not None else None,
+        )
+
+    def last_updated(self, now: datetime) -> datetime:
+        return self.finish_at if self.finished else max(self.created, min(now, self.finish_at))
