@@ -238,5 +238,14 @@ def probe(
     service: str | None = SERVICE_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Check every endpoint of the profile: reachable, key accepted, latency, API version, quota."""
+    """Check every endpoint of the profile: reachable, key accepted, latency, API version, quota.
+
+    Exit code: 0 every endpoint answers with its key accepted, 1 a problem, 2 bad input.
+
+    Examples:
+
+      regionsync probe
+
+      regionsync probe --profile contoso --service document-intelligence --json
+    """
     raise typer.Exit(run_probe(config, profile, service, json_output=json_output))

@@ -125,7 +125,16 @@ def add(
     make_default: bool = typer.Option(False, "--default", help="Make this the default profile."),
     config: Path | None = CONFIG_OPTION,
 ) -> None:
-    """Add a profile, or add/update one service or side of it. Keys go to the OS keyring."""
+    """Add a profile, or add/update one service or side of it. Keys go to the OS keyring.
+
+    Examples:
+
+      regionsync profile add contoso          # asks for each field; the key is typed hidden
+
+      regionsync profile add contoso --side secondary --endpoint https://contoso-di-wus.cognitiveservices.azure.com --region westus2 --resource-id /subscriptions/…/accounts/contoso-di-wus --key-source env:CONTOSO_DI_WUS_KEY
+
+      printf '%s\n%s\n' "$KEY1" "$KEY2" | regionsync profile add contoso --key-stdin …
+    """
     from pydantic import ValidationError
 
     from regionsync.config import (
@@ -218,7 +227,12 @@ def add(
 
 @profile_app.command("list")
 def list_profiles(config: Path | None = CONFIG_OPTION, json_output: bool = JSON_OPTION) -> None:
-    """List the profiles, their services and endpoints."""
+    """List the profiles, their services and endpoints.
+
+    Example:
+
+      regionsync profile list --json
+    """
     from rich.table import Table
 
     path, cfg = _load(config)
@@ -296,7 +310,12 @@ def show(
     config: Path | None = CONFIG_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Show a profile: endpoints, regions, resource ids, and where each key comes from (never the key)."""
+    """Show a profile: endpoints, regions, resource ids, and where each key comes from (never the key).
+
+    Example:
+
+      regionsync profile show contoso
+    """
     from regionsync.config import select_profile
     from regionsync.errors import RegionSyncError
 
@@ -335,7 +354,12 @@ def test(
     config: Path | None = CONFIG_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Probe the profile's endpoints: reachable, key accepted, latency, API version, quota."""
+    """Probe the profile's endpoints: reachable, key accepted, latency, API version, quota.
+
+    Example:
+
+      regionsync profile test contoso
+    """
     from regionsync.cli.probe import run_probe
 
     raise typer.Exit(run_probe(config, name, service, json_output=json_output))
@@ -350,7 +374,12 @@ def remove(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     config: Path | None = CONFIG_OPTION,
 ) -> None:
-    """Remove a profile (or one service of it) and the keys it kept in the OS keyring."""
+    """Remove a profile (or one service of it) and the keys it kept in the OS keyring.
+
+    Example:
+
+      regionsync profile remove contoso --service language
+    """
     from regionsync.config import save_config, select_profile
     from regionsync.credentials import KeySourceKind, delete_key, parse_key_source
     from regionsync.errors import RegionSyncError

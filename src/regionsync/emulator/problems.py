@@ -284,7 +284,8 @@ def copy_grant_missing(analyzer_id: str, source_resource_id: str) -> Problem:
     return Problem(
         400,
         "CopyAuthorizationNotFound",
-        f"This resource has no copy authorization for the analyzer '{analyzer_id}' of '{source_resource_id}'. "
+        f"This resource has no copy authorization for the analyzer '{analyzer_id}' of "
+        f"'{source_resource_id}'. "
         "Call :grantCopyAuthorization on the source analyzer with this resource's Azure resource id "
         "and region, then copy again.",
     )

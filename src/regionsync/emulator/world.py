@@ -3,9 +3,9 @@
 One `World` is shared by every region's listener and by the in-process transport. Requests are
 routed to a region by the port they arrive on: in process each region has a stable nominal port
 (47001, 47002 … by order of first appearance; the admin API 47000); when served on loopback the
-real bound ports replace them. Copies, analyzer operations and Language jobs progress lazily on the world's `Clock`: a heap of
-completion times is settled at the start of every request, so hundreds of running operations cost
-nothing (`at(when, action)` puts any settling action on it).
+real bound ports replace them. Copies, analyzer operations and Language jobs progress lazily on
+the world's `Clock`: a heap of completion times is settled at the start of every request, so
+hundreds of running operations cost nothing (`at(when, action)` puts any settling action on it).
 
 Python API, one call per thing a scenario file can hold (tests and benches use it directly):
 
@@ -399,7 +399,7 @@ class World:
         created: datetime | None = None,
         modified: datetime | None = None,
     ) -> None:
-        """A ready Content Understanding analyzer (`fields` make its schema unless `field_schema` is given)."""
+        """A ready Content Understanding analyzer; `fields` make its schema unless `field_schema` is set."""
         resource = self._resource_of(resource_name, "content-understanding")
         if is_prebuilt_analyzer(analyzer_id):
             raise ValueError(f"analyzer id {analyzer_id!r}: the prebuilt- prefix is reserved")
@@ -573,6 +573,8 @@ class World:
             "now": format_timestamp(now),
             "speed": self.clock.speed,
             "copy_seconds": self.copy_seconds,
+            "train_seconds": self.train_seconds,
+            "job_seconds": self.job_seconds,
             "admin": self.admin_url,
             "regions": {
                 region: {"port": port, "down": self.faults.is_down(region)}
@@ -612,6 +614,43 @@ class World:
                     "error": op.failure.code if op.failure and op.finished else None,
                 }
             )
+        for cu_op in resource.analyzer_operations.values():
+            status, percent = cu_op.progress(now)
+            operations.append(
+                {
+                    "id": cu_op.op_id,
+                    "kind": f"analyzer{cu_op.kind.capitalize()}",
+                    "api_version": "2025-11-01",
+                    "source_id": cu_op.source_analyzer_id,
+                    "target": cu_op.resource,
+                    "target_id": cu_op.analyzer_id,
+                    "status": status,
+                    "percent": percent,
+                    "created": format_timestamp(cu_op.created),
+                    "finish": format_timestamp(cu_op.finish_at),
+                    "error": cu_op.failure.code if cu_op.failure and cu_op.finished else None,
+                }
+            )
+        jobs = []
+        for job in resource.language_jobs.values():
+            status, percent = job.progress(now)
+            jobs.append(
+                {
+                    "id": job.job_id,
+                    "kind": job.kind,
+                    "project": job.project,
+                    "api_version": job.api_version,
+                    "status": status,
+                    "percent": percent,
+                    "created": format_timestamp(job.created),
+                    "finish": format_timestamp(job.finish_at),
+                    "error": job.failure.code if job.failure and job.finished else None,
+                }
+            )
+
+        def stamp(moment: datetime | None) -> str | None:
+            return format_timestamp(moment) if moment is not None else None
+
         return {
             "name": resource.name,
             "service": resource.service,
@@ -633,7 +672,44 @@ class World:
                 }
                 for m in resource.legacy_models.values()
             ],
+            "analyzers": [
+                {
+                    "id": a.analyzer_id,
+                    "status": a.status,
+                    "description": a.description,
+                    "base_analyzer": a.base_analyzer_id,
+                    "models": a.models,
+                    "created": format_timestamp(a.created),
+                    "modified": format_timestamp(a.modified),
+                    "tags": a.tags,
+                }
+                for a in resource.analyzers.values()
+            ],
+            "deployments": dict(resource.model_deployments),
+            "projects": [
+                {
+                    "name": p.name,
+                    "model_type": p.model_type,
+                    "language": p.language,
+                    "description": p.description,
+                    "documents": len(p.documents),
+                    "created": format_timestamp(p.created),
+                    "modified": format_timestamp(p.modified),
+                    "last_trained": stamp(p.last_trained),
+                    "last_deployed": stamp(p.last_deployed),
+                    "trained_models": {
+                        m.label: {"model_id": m.model_id, "trained": format_timestamp(m.trained)}
+                        for m in p.trained_models.values()
+                    },
+                    "deployments": {
+                        d.name: {"model": d.model_label, "deployed": format_timestamp(d.deployed)}
+                        for d in p.deployments.values()
+                    },
+                }
+                for p in resource.projects.values()
+            ],
             "operations": operations,
+            "jobs": jobs,
         }
 
 
