@@ -131,7 +131,9 @@ def add(
 
       regionsync profile add contoso          # asks for each field; the key is typed hidden
 
-      regionsync profile add contoso --side secondary --endpoint https://contoso-di-wus.cognitiveservices.azure.com --region westus2 --resource-id /subscriptions/…/accounts/contoso-di-wus --key-source env:CONTOSO_DI_WUS_KEY
+      regionsync profile add contoso --side secondary --region westus2
+      --endpoint https://contoso-di-wus.cognitiveservices.azure.com
+      --resource-id /subscriptions/…/accounts/contoso-di-wus --key-source env:CONTOSO_DI_WUS_KEY
 
       printf '%s\n%s\n' "$KEY1" "$KEY2" | regionsync profile add contoso --key-stdin …
     """
