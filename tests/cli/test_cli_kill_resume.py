@@ -5,7 +5,10 @@ names a new GUID per copy, so a duplicate would show as a second `payslips-2020`
 killed with SIGKILL
 
 * while the target answers the authorize request,
-* while the source holds the copy request (it reached the service; the answer never came back),
+* after the source accepted the copy request, before its answer reached the CLI (the CLI is
+  frozen with SIGSTOP while the request is held by a latency fault, the service accepts the copy
+  and answers into the socket, then SIGKILL — the emulator, like uvicorn, drops a request whose
+  client is gone before the request is handled, so a plain kill there would lose the request),
 * while the copy operation runs and is polled,
 * during verify (v2.1 reads the target), or — where verify needs no request (v4: the finished
   operation names the copied model) — right after the service finished the copy.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +44,9 @@ pytestmark = pytest.mark.loopback
 
 COPIED = {"2024-11-30": ("invoice", "receipt"), "2.1": ("payslips-2020",)}
 """What a sync copies on each profile (the scenario's primary lacks nothing else)."""
+
+SEND_MARGIN = 0.3
+"""Seconds the CLI gets to send a request it has just journaled (well inside the latency fault)."""
 
 VERIFY_READS_TARGET = {"2.1"}
 """v2.1's copy result does not vouch for the target model, so verify reads it on the target; on
@@ -61,6 +68,10 @@ class Moment:
             if not ops or any(op["status"] != "succeeded" for op in ops):
                 return False
         return True
+
+
+def _copies_started(emulator: Emulator, jobs: list[JobRow]) -> bool:
+    return bool(jobs) and all(copy_operations(emulator, PRIMARY, job.source_id) for job in jobs)
 
 
 def _authorizing(now: Moment) -> bool:
@@ -89,6 +100,8 @@ class KillPoint:
     reached: Callable[[Moment], bool]
     copy_accepted: bool
     """The service had accepted the copy request when the CLI died (so resume must not copy again)."""
+    answer_lost: bool = False
+    """Freeze the CLI in its request, let the service accept the copy, then kill it."""
     copy_seconds: float = 2.0
     """Emulated seconds per copy (20× speed: 2 s is 0.1 s, done by the first poll)."""
     before: dict[str, float] = field(default_factory=dict)
@@ -100,12 +113,15 @@ class KillPoint:
 POINTS = (
     KillPoint("authorize", _authorizing, copy_accepted=False, before={SECONDARY: 1000}),
     KillPoint(
-        "copy-request", _copy_sent, copy_accepted=True, before={SECONDARY: 800}, authorizing={PRIMARY: 1500}
+        "copy-answer-lost",
+        _copy_sent,
+        copy_accepted=True,
+        answer_lost=True,
+        before={SECONDARY: 800},
+        authorizing={PRIMARY: 2000},
     ),
     KillPoint("polling", _polling, copy_accepted=True, copy_seconds=40.0),
-    KillPoint(
-        "verify", _verifying, copy_accepted=True, before={SECONDARY: 800}, authorizing={PRIMARY: 1500}
-    ),
+    KillPoint("verify", _verifying, copy_accepted=True, before={SECONDARY: 800}, authorizing={PRIMARY: 1500}),
 )
 
 
@@ -132,9 +148,18 @@ def test_kill_9_at_each_step_then_resume_loses_nothing_and_copies_once(
             wait_while_running(proc, reached(_authorizing))
             set_latency(emulator, point.authorizing)
         wait_while_running(proc, reached(point.reached))
+        if point.answer_lost:
+            # The step is journaled just before its request goes out: give the CLI a moment to send
+            # it (the latency fault holds it on the service far longer), freeze the CLI, and let the
+            # service accept the copy and answer into a socket nobody reads any more.
+            time.sleep(SEND_MARGIN)
+            proc.send_signal(signal.SIGSTOP)
+            wait_while_running(emulator.proc, lambda: _copies_started(emulator, read_journal(cli.journal)))
         killed_at = datetime.now(UTC)
         proc.kill()
     finally:
+        if proc.poll() is None:
+            proc.kill()  # a failure above: do not leave the CLI behind (frozen, maybe)
         out, err = proc.communicate(timeout=30)
         cli.outputs += [out, err]
     assert proc.returncode == -signal.SIGKILL, out + err
@@ -146,10 +171,7 @@ def test_kill_9_at_each_step_then_resume_loses_nothing_and_copies_once(
     listed = json.loads(cli.run("jobs", "list", "--json").stdout)["jobs"]
     assert {j["id"]: j["state"] for j in listed} == {j.id: "running" for j in interrupted}
 
-    if point.copy_accepted:  # the request the CLI died in still completes on the service
-        wait_while_running(
-            emulator.proc, lambda: all(copy_operations(emulator, PRIMARY, j.source_id) for j in interrupted)
-        )
+    assert _copies_started(emulator, interrupted) is point.copy_accepted
     clear_faults(emulator)
 
     resumed = cli.run("jobs", "resume")

@@ -188,3 +188,10 @@ def screen_text(app: RegionSyncApp) -> str:
                       color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
+
+
+def flat(text: str) -> str:
+    """Screen text with borders dropped and whitespace collapsed (for sentences that wrap)."""
+    for char in "│┃█▌▐":
+        text = text.replace(char, " ")
+    return " ".join(text.split())

@@ -69,7 +69,7 @@ async def test_main_screen_is_a_diff_of_both_regions(dashboard: Dashboard) -> No
         for words in ("═ in sync", "≠ drifted", "→ missing", "← extra"):
             assert words in text, words
         line = next(row for row in text.splitlines() if "← extra" in row)
-        assert line.index("old-payslips") > line.index("← extra"), "the extra asset sits in the secondary pane"
+        assert line.index("old-payslips") > line.index("← extra"), "the extra asset is in the secondary pane"
 
 
 async def test_copy_shows_the_preflight_and_no_is_the_default(dashboard: Dashboard) -> None:
@@ -160,7 +160,8 @@ async def test_sync_missing_shows_the_plan_then_copies_everything_missing(dashbo
     assert {"purchase-order", "w2-2023"} <= set(target.models)
     assert "mail-sorter" in target.classifiers
     assert target.models["receipt"].description == "Receipts", "the drifted copy was left alone"
-    assert sorted(j.asset_name for j in journal_jobs(dashboard)) == ["mail-sorter", "purchase-order", "w2-2023"]
+    names = sorted(j.asset_name for j in journal_jobs(dashboard))
+    assert names == ["mail-sorter", "purchase-order", "w2-2023"]
 
 
 async def test_copy_of_a_drifted_asset_asks_to_replace_and_escape_keeps_it(dashboard: Dashboard) -> None:
@@ -196,7 +197,7 @@ async def test_refresh_reconciles_rows_in_place(dashboard: Dashboard) -> None:
         assert table.last_reconcile.unchanged == 6, "rows that did not change are not touched"
         assert table.rows[model_key("invoice")] is invoice
         assert table.rows[model_key("bank-statement")].status is SyncStatus.MISSING
-        assert table.cursor_row is not None and table.cursor_row.name == "tax-1099", "the cursor stays on its row"
+        assert table.cursor_row is not None and table.cursor_row.name == "tax-1099", "the cursor stays put"
 
 
 async def test_filter_by_status_and_by_id(dashboard: Dashboard) -> None:

@@ -78,7 +78,8 @@ async def test_a_failed_job_keeps_its_row_and_its_reason(dashboard: Dashboard) -
         assert row.has_class("-failed")
         text = screen_text(app)
         assert "failed: The primary eastus" in text
-        assert main.active_table.rows[row_key(DI, AssetKind.MODEL, "purchase-order")].status is SyncStatus.FAILED
+        failed_row = main.active_table.rows[row_key(DI, AssetKind.MODEL, "purchase-order")]
+        assert failed_row.status is SyncStatus.FAILED
         assert "✗ failed" in text
         await pilot.press("enter")
         await settle(pilot)
@@ -88,7 +89,8 @@ async def test_a_failed_job_keeps_its_row_and_its_reason(dashboard: Dashboard) -
 async def test_journaled_jobs_show_at_start_and_unfinished_ones_resume(dashboard: Dashboard) -> None:
     with Journal(dashboard.journal_path) as journal:
         job = journal.create_job(pending_job(dashboard, "w2-2023"))
-        done = journal.create_job(pending_job(dashboard, "invoice").model_copy(update={"state": JobState.SUCCEEDED}))
+        finished = pending_job(dashboard, "invoice").model_copy(update={"state": JobState.SUCCEEDED})
+        done = journal.create_job(finished)
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import keyring
-from conftest import FROZEN_NOW, SIZE, Dashboard, screen_text, settle
+from conftest import FROZEN_NOW, SIZE, Dashboard, flat, screen_text, settle
 from textual.widgets import Input
 
 from regionsync.config import load_config
@@ -46,7 +46,7 @@ async def test_a_broken_config_file_is_explained_not_raised(tmp_path: Path) -> N
         await pilot.pause()
         assert isinstance(app.screen, WelcomeScreen)
         text = screen_text(app)
-        assert "is not valid TOML" in " ".join(text.split()) and "Traceback" not in text
+        assert "is not valid TOML" in flat(text) and "Traceback" not in text
     assert path.read_text(encoding="utf-8") == "[profiles.x\n", "a malformed file is never overwritten"
 
 

@@ -28,9 +28,22 @@ from regionsync.emulator.toml_lines import key_lines, line_of
 from regionsync.emulator.world import World
 
 ASSET_ID = r"^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$"
+ANALYZER_ID = r"^[a-zA-Z0-9._-]{1,64}$"
+PROJECT_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}$"
+DEPLOYMENT_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$"
 RESOURCE_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9-]{1,62}$"
 REGION = r"^[a-z0-9]{1,24}$"
 SERVICES = ("document-intelligence", "content-understanding", "language")
+TABLE_SERVICE: dict[str, str] = {
+    "model": "document-intelligence",
+    "legacy_model": "document-intelligence",
+    "classifier": "document-intelligence",
+    "generate": "document-intelligence",
+    "analyzer": "content-understanding",
+    "deployment": "content-understanding",
+    "project": "language",
+}
+"""Which service's resources may hold each asset table."""
 
 
 class ScenarioError(ValueError):
@@ -50,6 +63,8 @@ class _Strict(BaseModel):
 class ClockSpec(_Strict):
     speed: float = Field(default=1.0, ge=0)
     copy_seconds: float = Field(default=6.0, gt=0)
+    train_seconds: float = Field(default=20.0, gt=0)
+    job_seconds: float = Field(default=4.0, gt=0)
     start: datetime | None = None
 
 
@@ -89,6 +104,58 @@ class GenerateSpec(_Strict):
     description: str | None = None
 
 
+class AnalyzerSpec(_Strict):
+    """A Content Understanding analyzer."""
+
+    id: str = Field(pattern=ANALYZER_ID)
+    base_analyzer: str | None = "prebuilt-document"
+    description: str | None = Field(default=None, max_length=4096)
+    models: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    fields: list[str] = Field(default_factory=lambda: ["VendorName", "InvoiceDate", "Total"])
+    config: dict[str, Any] | None = None
+    created: datetime | None = None
+    modified: datetime | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _not_prebuilt(cls, value: str) -> str:
+        if value.lower().startswith("prebuilt-"):
+            raise ValueError("the prebuilt- prefix is reserved for the service's analyzers")
+        return value
+
+
+class DeploymentSpec(_Strict):
+    """A model deployment of a Content Understanding resource (listed in defaults.modelDeployments)."""
+
+    name: str = Field(pattern=DEPLOYMENT_NAME)
+    model: str = Field(min_length=1, max_length=128)
+
+
+class ProjectSpec(_Strict):
+    """A Language custom text classification project."""
+
+    name: str = Field(pattern=PROJECT_NAME)
+    language: str = Field(default="en-us", min_length=2, max_length=16)
+    multilingual: bool = False
+    model_type: Literal["multiClassification", "singleClassification"] = "multiClassification"
+    description: str | None = Field(default=None, max_length=4096)
+    classes: list[str] = Field(default_factory=lambda: ["Billing", "Technical", "Account"], min_length=1)
+    documents: int = Field(default=4, ge=0, le=10_000)
+    """Labelled documents per class."""
+    trained_models: list[str] = Field(default_factory=list)
+    deployments: dict[str, str] = Field(default_factory=dict)
+    created: datetime | None = None
+    modified: datetime | None = None
+
+    @model_validator(mode="after")
+    def _deployments_name_trained_models(self) -> ProjectSpec:
+        unknown = sorted(set(self.deployments.values()) - set(self.trained_models))
+        if unknown:
+            raise ValueError(f"deployments name models that are not in trained_models: {', '.join(unknown)}")
+        return self
+
+
 class ResourceSpec(_Strict):
     name: str = Field(pattern=RESOURCE_NAME)
     service: Literal["document-intelligence", "content-understanding", "language"] = "document-intelligence"
@@ -101,6 +168,9 @@ class ResourceSpec(_Strict):
     legacy_model: list[LegacyModelSpec] = Field(default_factory=list)
     classifier: list[ClassifierSpec] = Field(default_factory=list)
     generate: list[GenerateSpec] = Field(default_factory=list)
+    analyzer: list[AnalyzerSpec] = Field(default_factory=list)
+    deployment: list[DeploymentSpec] = Field(default_factory=list)
+    project: list[ProjectSpec] = Field(default_factory=list)
 
     @field_validator("keys")
     @classmethod
@@ -111,12 +181,19 @@ class ResourceSpec(_Strict):
 
     @model_validator(mode="after")
     def _unique_assets(self) -> ResourceSpec:
-        for kind, items in (("model", self.model), ("classifier", self.classifier)):
+        named: tuple[tuple[str, list[str]], ...] = (
+            ("model id", [m.id for m in self.model]),
+            ("classifier id", [c.id for c in self.classifier]),
+            ("analyzer id", [a.id for a in self.analyzer]),
+            ("deployment name", [d.name for d in self.deployment]),
+            ("project name", [p.name for p in self.project]),
+        )
+        for what, names in named:
             seen: set[str] = set()
-            for item in items:
-                if item.id in seen:
-                    raise ValueError(f"{kind} id {item.id!r} appears twice")
-                seen.add(item.id)
+            for name in names:
+                if name in seen:
+                    raise ValueError(f"{what} {name!r} appears twice")
+                seen.add(name)
         return self
 
 
@@ -212,6 +289,14 @@ def _cross_checks(scenario: Scenario) -> list[tuple[tuple[Any, ...], str]]:
         if resource.name in names:
             problems.append((("resource", i, "name"), f"resource name {resource.name!r} appears twice"))
         names.add(resource.name)
+        for table, service in TABLE_SERVICE.items():
+            if getattr(resource, table) and resource.service != service:
+                problems.append(
+                    (
+                        ("resource", i, table),
+                        f"a {resource.service} resource holds no [[resource.{table}]] ({service} only)",
+                    )
+                )
     for i, fault in enumerate(scenario.fault):
         region = getattr(fault, "region", None)
         if region is not None and region not in regions:
@@ -258,7 +343,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def demo_scenario_path() -> Path:
-    """The shipped demo scenario (a primary and a secondary for v2.1 and for v3+/v4)."""
+    """The shipped demo scenario (primary/secondary pairs for every service family)."""
     return Path(__file__).with_name("scenarios") / "demo.toml"
 
 
@@ -306,6 +391,36 @@ def populate(world: World, scenario: Scenario) -> None:
             )
         for bulk in spec.generate:
             _generate(world, spec.name, bulk)
+        for deployment in spec.deployment:
+            world.add_deployment(spec.name, deployment.name, deployment.model)
+        for analyzer in spec.analyzer:
+            world.add_analyzer(
+                spec.name,
+                analyzer.id,
+                base_analyzer=analyzer.base_analyzer,
+                description=analyzer.description,
+                models=analyzer.models,
+                tags=analyzer.tags,
+                fields=analyzer.fields,
+                config=analyzer.config,
+                created=analyzer.created,
+                modified=analyzer.modified,
+            )
+        for project in spec.project:
+            world.add_project(
+                spec.name,
+                project.name,
+                language=project.language,
+                multilingual=project.multilingual,
+                model_type=project.model_type,
+                trained_models=project.trained_models,
+                deployments=project.deployments,
+                description=project.description,
+                classes=project.classes,
+                documents=project.documents,
+                created=project.created,
+                modified=project.modified,
+            )
     for fault in scenario.fault:
         _apply_fault(world, fault)
 

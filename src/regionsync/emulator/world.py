@@ -484,6 +484,7 @@ class World:
         resource = self._resource(resource_name)
         now = self.clock.now()
         if kind == "analyzer":
+            self._resource_of(resource_name, "content-understanding")
             analyzer = resource.analyzers.get(asset_id)
             if analyzer is None or analyzer.status != "ready":
                 raise KeyError(f"no analyzer {asset_id!r} on {resource_name}")
@@ -491,6 +492,7 @@ class World:
             analyzer.description = f"{analyzer.base_description or asset_id} (edited {format_timestamp(now)})"
             return
         if kind == "project":
+            self._resource_of(resource_name, "language")
             project = resource.projects.get(asset_id)
             if project is None:
                 raise KeyError(f"no project {asset_id!r} on {resource_name}")
