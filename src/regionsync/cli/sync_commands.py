@@ -176,20 +176,16 @@ def sync(
             plans = await session.plan(
                 source=side, only=only, replace_drifted=replace_drifted, allow_degrade=allow_degrade
             )
-            code = _show_plans(plans, json_output)
-            todo = sum(len(p.copies) for _, p in plans)
-            refused = sum(len(p.refusals) for _, p in plans)
-            if dry_run or todo == 0:
-                if todo == 0 and not json_output:
-                    _stderr().print(
-                        "Nothing to copy." + (f" {refused} refused (see above)." if refused else "")
-                    )
-                return code if dry_run else (1 if refused else 0)
-            if not _confirm(plans, yes=yes, replace=replace_drifted):
-                _stderr().print("Nothing was changed.")
-                return 1
-            jobs = await _run_with_progress(session, plans, side, allow_degrade, events)
-        return _summarize(jobs, refused, json_output)
+            return await _carry_out(
+                session,
+                plans,
+                side,
+                events,
+                yes=yes,
+                replace=replace_drifted,
+                allow_degrade=allow_degrade,
+                dry_run=dry_run,
+            )
 
     raise typer.Exit(run_async(go))
 
@@ -219,12 +215,12 @@ def copy(
         events = _EventSink(json_output)
         async with open_session(config, profile, service, on_event=events) as session:
             rename = {asset_id: new_id} if new_id else None
+            statuses = await session.status(source=side)
             plans = await session.plan(
-                source=side, only=[asset_id], allow_degrade=allow_degrade, rename=rename
+                source=side, only=[asset_id], allow_degrade=allow_degrade, rename=rename, statuses=statuses
             )
             plans = [(pair, p) for pair, p in plans if p.copies or p.refusals]
             if not plans:
-                statuses = await session.status(source=side)
                 known = any(
                     asset_id in {p.name, *(a.id for a in (p.primary, p.secondary) if a)}
                     for s in statuses
@@ -237,17 +233,39 @@ def copy(
                 )
                 _stderr().print(msg)
                 return 0 if known else 2
-            code = _show_plans(plans, json_output)
-            refused = sum(len(p.refusals) for _, p in plans)
-            if not any(p.copies for _, p in plans):
-                return code
-            if not _confirm(plans, yes=yes, replace=False):
-                _stderr().print("Nothing was changed.")
-                return 1
-            jobs = await _run_with_progress(session, plans, side, allow_degrade, events)
-        return _summarize(jobs, refused, json_output)
+            return await _carry_out(
+                session, plans, side, events, yes=yes, replace=False, allow_degrade=allow_degrade
+            )
 
     raise typer.Exit(run_async(go))
+
+
+async def _carry_out(
+    session: SyncSession,
+    plans: list[tuple[ResourcePair, Plan]],
+    side: Side,
+    events: _EventSink,
+    *,
+    yes: bool,
+    replace: bool,
+    allow_degrade: bool,
+    dry_run: bool = False,
+) -> int:
+    """Show the plans, ask (unless --yes), run the copies with progress; the exit code."""
+    code = _show_plans(plans, events.json_output)
+    todo = sum(len(p.copies) for _, p in plans)
+    refused = sum(len(p.refusals) for _, p in plans)
+    if dry_run:
+        return code
+    if todo == 0:
+        if not events.json_output:
+            _stderr().print("Nothing to copy." + (f" {refused} refused (see above)." if refused else ""))
+        return 1 if refused else 0
+    if not _confirm(plans, yes=yes, replace=replace):
+        _stderr().print("Nothing was changed.")
+        return 1
+    jobs = await _run_with_progress(session, plans, side, allow_degrade, events)
+    return _summarize(jobs, refused, events.json_output)
 
 
 def _confirm(plans: list[tuple[ResourcePair, Plan]], *, yes: bool, replace: bool) -> bool:
