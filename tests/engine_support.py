@@ -73,6 +73,40 @@ def di_profile(
     return Profile.model_validate({Service.DOCUMENT_INTELLIGENCE.value: pair})
 
 
+CU_PRIMARY = "contoso-cu-eus"
+CU_SECONDARY = "contoso-cu-wus"
+LANGUAGE_PRIMARY = "contoso-lang-eus"
+LANGUAGE_SECONDARY = "contoso-lang-wus"
+LANGUAGE_VERSIONS = ("2022-05-01", "2023-04-01")
+
+
+def add_pair(world: World, service: Service, primary: str, secondary: str) -> None:
+    """Two resources of `service` (primary in eastus, secondary in westus2), unless they exist."""
+    for name, region in ((primary, "eastus"), (secondary, "westus2")):
+        if name not in world.resources:
+            world.add_resource(name, service=service.value, region=region)
+
+
+def service_profile(world: World, service: Service, version: str, primary: str, secondary: str) -> Profile:
+    """A profile with one pair of `service` (its resources added when missing); keys exported."""
+    add_pair(world, service, primary, secondary)
+    export_keys(world, (primary, secondary))
+    pair = ServiceProfile(api_version=version, primary=side(world, primary), secondary=side(world, secondary))
+    return Profile.model_validate({service.value: pair})
+
+
+def cu_profile(world: World, *, primary: str = CU_PRIMARY, secondary: str = CU_SECONDARY) -> Profile:
+    """A profile with one Content Understanding pair (2025-11-01)."""
+    return service_profile(world, Service.CONTENT_UNDERSTANDING, "2025-11-01", primary, secondary)
+
+
+def language_profile(
+    world: World, version: str, *, primary: str = LANGUAGE_PRIMARY, secondary: str = LANGUAGE_SECONDARY
+) -> Profile:
+    """A profile with one Language authoring pair in `version`."""
+    return service_profile(world, Service.LANGUAGE, version, primary, secondary)
+
+
 @dataclass
 class Harness:
     """A world, a profile on it, and a journal file: what a session is made of."""

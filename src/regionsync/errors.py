@@ -166,8 +166,8 @@ def _rule(
 
 
 _NEW_AUTH = (
-    "Ask the target for a NEW copy authorization and copy again — regionsync does this itself when it "
-    "retries the copy; an authorization is never reused."
+    "Ask for a NEW copy authorization (the target issues it; for analyzers, the source) and copy again — "
+    "regionsync does this itself when it retries the copy; an authorization is never reused."
 )
 
 _DEGRADE = (
@@ -296,6 +296,41 @@ CATALOGUE: tuple[Rule, ...] = (
         remedy=Remedy.FIX_PROFILE,
         message=r"invalid or (unsupported|malformed) targetResource(Region|Id)",
     ),
+    # --- Content Understanding analyzer copies --------------------------------------------------------
+    _rule(
+        "The copy was refused: the source has not granted this target a copy authorization",
+        "An analyzer copy needs a grant from the source (`:grantCopyAuthorization`) naming this target's "
+        "Azure resource id and region; there is none, or it names another target.",
+        "regionsync asks the source for a new grant and copies again; if it persists, check both sides' "
+        "`resource_id` and `region` in the profile (`regionsync profile show`).",
+        remedy=Remedy.REAUTHORIZE,
+        codes=("CopyAuthorizationNotFound",),
+    ),
+    _rule(
+        "The copy failed: the source resource could not be found",
+        "The copy request names a source resource id or region where no Content Understanding resource "
+        "exists.",
+        "Check the primary's `resource_id` and `region` in the profile (`regionsync profile show`).",
+        remedy=Remedy.FIX_PROFILE,
+        codes=("SourceResourceNotFound",),
+    ),
+    _rule(
+        "The copy was refused: a deployment on {where} runs another embedding model than the analyzer's",
+        "A copied analyzer links to the deployment of the same name as on the source, and its embedding "
+        "model must be the very same model.",
+        "Deploy the analyzer's embedding model on the target and map it in `defaults.modelDeployments` "
+        '(PATCH …/contentunderstanding/defaults with {{"modelDeployments": {{"<model>": "<deployment>"}}}}), '
+        "then copy again.",
+        codes=("EmbeddingModelMismatch",),
+    ),
+    _rule(
+        "The copy failed: {where} has no deployment of a model the analyzer uses",
+        "A copied analyzer needs a deployment of each model it uses (completion, embedding) on the target.",
+        "Deploy the model on the target and map it in `defaults.modelDeployments` (PATCH "
+        '…/contentunderstanding/defaults with {{"modelDeployments": {{"<model>": "<deployment>"}}}}), then '
+        "copy again.",
+        codes=("ModelDeploymentNotFound",),
+    ),
     # --- quota -----------------------------------------------------------------------------------------
     _rule(
         "{where} is at its custom {asset} limit",
@@ -348,6 +383,20 @@ CATALOGUE: tuple[Rule, ...] = (
         "Check the endpoint and `api_version` in the profile (`regionsync profile show`).",
         remedy=Remedy.FIX_PROFILE,
         statuses=(404,),
+    ),
+    _rule(
+        "The {asset} is busy on {where}: another operation on it has not finished",
+        "An analyzer still being created, or a project with a training job already running, cannot start "
+        "another one.",
+        "Wait for that operation to finish (`regionsync jobs list`), then run sync again.",
+        codes=("AnalyzerOperationInProgress",),
+    ),
+    _rule(
+        "The {asset} is busy on {where}: another operation on it has not finished",
+        "A project with a job already running cannot start another one of that kind.",
+        "Wait for that job to finish (`regionsync jobs list`), then run sync again.",
+        message=r"already running",
+        statuses=(409,),
     ),
     _rule(
         "An {asset} with this id already exists on {where}",

@@ -104,24 +104,15 @@ class KillPoint:
     """Freeze the CLI in its request, let the service accept the copy, then kill it."""
     copy_seconds: float = 2.0
     """Emulated seconds per copy (20× speed: 2 s is 0.1 s, done by the first poll)."""
-    before: dict[str, float] = field(default_factory=dict)
-    """Latency (ms) per resource from the start."""
-    authorizing: dict[str, float] = field(default_factory=dict)
-    """Latency (ms) per resource set once every job is authorizing."""
+    latency: dict[str, float] = field(default_factory=dict)
+    """Latency (ms) added to every request to these resources (listing included)."""
 
 
 POINTS = (
-    KillPoint("authorize", _authorizing, copy_accepted=False, before={SECONDARY: 1000}),
-    KillPoint(
-        "copy-answer-lost",
-        _copy_sent,
-        copy_accepted=True,
-        answer_lost=True,
-        before={SECONDARY: 800},
-        authorizing={PRIMARY: 2000},
-    ),
+    KillPoint("authorize", _authorizing, copy_accepted=False, latency={SECONDARY: 600}),
+    KillPoint("copy-answer-lost", _copy_sent, copy_accepted=True, answer_lost=True, latency={PRIMARY: 1200}),
     KillPoint("polling", _polling, copy_accepted=True, copy_seconds=40.0),
-    KillPoint("verify", _verifying, copy_accepted=True, before={SECONDARY: 800}, authorizing={PRIMARY: 1500}),
+    KillPoint("verify", _verifying, copy_accepted=True, latency={PRIMARY: 800, SECONDARY: 400}),
 )
 
 
@@ -133,7 +124,7 @@ def test_kill_9_at_each_step_then_resume_loses_nothing_and_copies_once(
     write_profile(cli, emulator, version=version, profile="contoso")
     names = COPIED[version]
     emulator.admin_post("clock", {"copy_seconds": point.copy_seconds})
-    set_latency(emulator, point.before)
+    set_latency(emulator, point.latency)
 
     def moment() -> Moment:
         jobs = read_journal(cli.journal)
@@ -144,9 +135,6 @@ def test_kill_9_at_each_step_then_resume_loses_nothing_and_copies_once(
 
     proc = cli.spawn("sync", "--yes", "--json")
     try:
-        if point.authorizing:
-            wait_while_running(proc, reached(_authorizing))
-            set_latency(emulator, point.authorizing)
         wait_while_running(proc, reached(point.reached))
         if point.answer_lost:
             # The step is journaled just before its request goes out: give the CLI a moment to send

@@ -40,3 +40,67 @@ def world() -> World:
 async def client(world: World) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=EmulatorTransport(world)) as c:
         yield c
+
+
+# --- Content Understanding and Language worlds ------------------------------------------------------
+
+CU_SOURCE_KEY = "cu-source-key-1"
+CU_TARGET_KEY = "cu-target-key-1"
+CU_OTHER_KEY = "cu-other-key-1"
+CU_MODELS = {"completion": "gpt-4.1", "embedding": "text-embedding-3-large"}
+LANG_SOURCE_KEY = "lang-source-key-1"
+LANG_TARGET_KEY = "lang-target-key-1"
+
+
+@pytest.fixture
+def cu_world() -> World:
+    """cu-wus (westus) holds the analyzer; cu-swc and cu-other live in swedencentral."""
+    w = World(Clock(speed=0.0, start=START), copy_seconds=6.0)
+    w.add_resource("cu-wus", service="content-understanding", region="westus", keys=[CU_SOURCE_KEY, "cs-2"])
+    w.add_resource(
+        "cu-swc", service="content-understanding", region="swedencentral", keys=[CU_TARGET_KEY, "ct-2"]
+    )
+    w.add_resource(
+        "cu-other", service="content-understanding", region="swedencentral", keys=[CU_OTHER_KEY, "co-2"]
+    )
+    for name in ("cu-wus", "cu-swc", "cu-other"):
+        for model in CU_MODELS.values():
+            w.add_deployment(name, model, model)
+    w.add_analyzer(
+        "cu-wus",
+        "invoice-extractor",
+        description="Invoices",
+        models=CU_MODELS,
+        tags={"team": "finance"},
+        fields=["VendorName", "InvoiceTotal"],
+        config={"returnDetails": True, "enableFormula": False},
+    )
+    return w
+
+
+@pytest.fixture
+async def cu_client(cu_world: World) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=EmulatorTransport(cu_world)) as c:
+        yield c
+
+
+@pytest.fixture
+def language_world() -> World:
+    """lang-eus (eastus) holds ticket-triage, trained and deployed; lang-wus2 (westus2) is empty."""
+    w = World(Clock(speed=0.0, start=START), train_seconds=20.0, job_seconds=4.0)
+    w.add_resource("lang-eus", service="language", region="eastus", keys=[LANG_SOURCE_KEY, "ls-2"])
+    w.add_resource("lang-wus2", service="language", region="westus2", keys=[LANG_TARGET_KEY, "lt-2"])
+    w.add_project(
+        "lang-eus",
+        "ticket-triage",
+        description="Routes support tickets",
+        trained_models=["v1"],
+        deployments={"prod": "v1"},
+    )
+    return w
+
+
+@pytest.fixture
+async def language_client(language_world: World) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=EmulatorTransport(language_world)) as c:
+        yield c

@@ -124,11 +124,11 @@ async def test_copy_is_offered_only_for_a_copyable_row(dashboard: Dashboard) -> 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         select(app, "invoice")
-        await pilot.pause()
+        await pilot.pause(0.2)
         assert not app.check_action("copy", ())
         assert "c Copy" not in screen_text(app)
         select(app, "w2-2023")
-        await settle(pilot)
+        await pilot.pause(0.2)
         assert app.check_action("copy", ())
         assert "c Copy" in screen_text(app)
         select(app, "old-payslips")

@@ -32,7 +32,7 @@ async def _loaded(pilot: Any) -> None:
 async def _select(pilot: Any, name: str) -> None:
     main = pilot.app.main_screen
     assert main.active_table.select_key(row_key(DI, AssetKind.MODEL, name))
-    await pilot.pause()
+    await pilot.pause(0.2)  # the footer follows the selection once it rests
 
 
 def test_main_screen(dashboard: Dashboard, snap_compare: Any) -> None:

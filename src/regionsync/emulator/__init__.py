@@ -1,4 +1,4 @@
-"""The embedded emulator of the Azure REST APIs regionsync drives (Document Intelligence for now).
+"""The embedded emulator of the Azure REST APIs regionsync drives (DI, Content Understanding, Language).
 
 A `World` holds many resources in many regions; its Starlette app serves them in process through
 `EmulatorTransport` (an httpx transport) or on real loopback listeners through `serve()`, one port

@@ -10,11 +10,16 @@
     POST   /_emulator/faults/errors         {"share": 0.2, "status"?: 503, "region"?, "resource"?, "count"?}
     POST   /_emulator/faults/malformed      {"share": 1.0, "region"?, "resource"?, "count"?}
     POST   /_emulator/faults/copy-failure   {"resource"?: ..., "at_percent"?: 50, "region"?, "count"?}
-    GET    /_emulator/clock                 {"now", "speed", "copy_seconds"}
-    POST   /_emulator/clock                 {"speed"?: 10.0, "copy_seconds"?: 6.0}
+    GET    /_emulator/clock                 {"now", "speed", "copy_seconds", "train_seconds", "job_seconds"}
+    POST   /_emulator/clock                 {"speed"?: 10.0, "copy_seconds"?: 6.0, "train_seconds"?: 20.0,
+                                             "job_seconds"?: 4.0}
     POST   /_emulator/clock/advance         {"seconds": 30}
-    POST   /_emulator/touch                 {"resource": ..., "id": ...,
-                                             "kind": "model" | "classifier" | "legacy_model"}
+    POST   /_emulator/touch                 {"resource": ..., "id": ..., "kind": "model" | "classifier" |
+                                             "legacy_model" | "analyzer" | "project"}
+
+`touch` changes an asset as a person would: retrains a model, edits an analyzer (description and
+lastModifiedAt), labels one more document in a project (lastModifiedDateTime); copy-failure faults
+also make Content Understanding copies and Language jobs fail at that percent.
 
 "share" faults are deterministic (share 0.5 hits every second matching request) and `count`
 limits how many requests they hit. A bad body answers 400 {"error": "..."}; keys are never shown.
@@ -76,6 +81,8 @@ class CopyFailureBody(_Scope):
 class ClockBody(_Body):
     speed: float | None = Field(default=None, ge=0)
     copy_seconds: float | None = Field(default=None, gt=0)
+    train_seconds: float | None = Field(default=None, gt=0)
+    job_seconds: float | None = Field(default=None, gt=0)
 
 
 class AdvanceBody(_Body):
@@ -84,7 +91,7 @@ class AdvanceBody(_Body):
 
 class TouchBody(_Body):
     resource: str
-    kind: Literal["model", "classifier", "legacy_model"]
+    kind: Literal["model", "classifier", "legacy_model", "analyzer", "project"]
     id: str
 
 
@@ -179,6 +186,8 @@ def admin_routes(world: World) -> list[Route]:
             "now": format_timestamp(world.clock.now()),
             "speed": world.clock.speed,
             "copy_seconds": world.copy_seconds,
+            "train_seconds": world.train_seconds,
+            "job_seconds": world.job_seconds,
         }
 
     async def clock_get(request: Request) -> Any:
@@ -190,6 +199,10 @@ def admin_routes(world: World) -> list[Route]:
             world.clock.speed = body.speed
         if body.copy_seconds is not None:
             world.copy_seconds = body.copy_seconds
+        if body.train_seconds is not None:
+            world.train_seconds = body.train_seconds
+        if body.job_seconds is not None:
+            world.job_seconds = body.job_seconds
         return clock_view()
 
     async def advance(request: Request) -> Any:

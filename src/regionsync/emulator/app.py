@@ -10,8 +10,9 @@ answer carries `apim-request-id` (and echoes `x-ms-client-request-id`).
 
 Service families are a table: each module of `FAMILY_MODULES` lists its `FAMILIES` (a path
 prefix, the service a resource must have, a handler, a problem renderer). Document Intelligence
-registers three (v2.1, /formrecognizer, /documentintelligence); other services add theirs the same
-way.
+registers three (v2.1, /formrecognizer, /documentintelligence), Content Understanding one
+(/contentunderstanding), Language authoring one (/language/authoring/analyze-text/projects); a
+resource answers only its own service's families (else the gateway's 404).
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class ServiceFamily:
 FAMILY_MODULES: tuple[str, ...] = (
     "regionsync.emulator.form_recognizer_v21",
     "regionsync.emulator.document_intelligence",
+    "regionsync.emulator.content_understanding",
+    "regionsync.emulator.language",
 )
 """Modules that each define `FAMILIES: list[ServiceFamily]`; a new service adds its module here."""
 

@@ -74,7 +74,12 @@ class LatencyRule:
 
 @dataclass
 class CopyFailureRule:
-    """New copies started on `resource` (or anywhere) fail when they reach `at_percent`."""
+    """New copies started on `resource` (or anywhere) fail when they reach `at_percent`.
+
+    "Copies" are every long-running piece of work: Document Intelligence copies (scoped by their
+    source), Content Understanding analyzer copies and creates (by their target, or the source of a
+    copy) and Language jobs except deletions (by the resource that runs them).
+    """
 
     at_percent: int = 50
     resource: str | None = None

@@ -12,6 +12,8 @@ Scenario file (TOML); without --scenario the shipped demo world is served:
   [clock]
   speed = 1.0           # emulated s per real s (0: moves by admin API only)
   copy_seconds = 6.0    # how long a copy takes, in emulated seconds
+  train_seconds = 20.0  # how long a Language training job takes
+  job_seconds = 4.0     # Language export / import / deploy jobs
   start = 2024-05-01T00:00:00Z          # optional: emulated time at start
 
   [[resource]]
@@ -44,9 +46,43 @@ Scenario file (TOML); without --scenario the shipped demo world is served:
   prefix = "bulk-"
   kind = "model"               # model | legacy_model | classifier
 
+  [[resource]]
+  name = "contoso-cu-wus"
+  service = "content-understanding"     # analyzers, API 2025-11-01
+  region = "westus"
+
+  [[resource.analyzer]]
+  id = "invoice-extractor"
+  base_analyzer = "prebuilt-document"
+  description = "Invoices"
+  models = { completion = "gpt-4.1", embedding = "text-embedding-3-large" }
+  fields = ["VendorName", "InvoiceTotal"]   # optional: the field schema
+  tags = { team = "finance" }               # optional
+  created = 2025-11-10T09:00:00Z            # optional (and modified)
+
+  [[resource.deployment]]      # model deployment, in GET defaults
+  name = "gpt-4.1"
+  model = "gpt-4.1"
+
+  [[resource]]
+  name = "contoso-lang-eus"
+  service = "language"         # custom text classification projects
+  region = "eastus"
+
+  [[resource.project]]
+  name = "ticket-triage"
+  language = "en-us"
+  multilingual = false
+  model_type = "multiClassification"   # or "singleClassification"
+  classes = ["Billing", "Technical"]   # optional, with `documents` per class
+  trained_models = ["v1"]              # optional
+  deployments = { prod = "v1" }        # optional: deployment -> model
+  modified = 2025-11-02T10:00:00Z      # optional (and created)
+
   [[fault]]                    # on from the start (see the admin API)
   kind = "throttle"            # outage | latency | throttle | errors |
-                               # malformed | copy-failure
+                               # malformed | copy-failure (also fails
+                               # analyzer copies and Language jobs)
   share = 0.25                 # deterministic: every fourth request
   retry_after = 2
   region = "eastus"            # optional scope: region, resource, count
@@ -66,10 +102,11 @@ Admin API (JSON bodies) on the admin port:
   POST   /_emulator/faults/malformed     {"share": 1.0, "count": 3}
   POST   /_emulator/faults/copy-failure  {"resource": "…", "at_percent": 50}
   DELETE /_emulator/faults               every fault off
-  GET    /_emulator/clock                now, speed, copy_seconds
+  GET    /_emulator/clock                now, speed, copy/train/job seconds
   POST   /_emulator/clock                {"speed": 10, "copy_seconds": 6}
   POST   /_emulator/clock/advance        {"seconds": 30}
   POST   /_emulator/touch                {"resource", "kind", "id"}
+           kind: model | classifier | legacy_model | analyzer | project
 
 Faults take an optional scope ("region", "resource") and "count".
 With --json the first line on stdout is one JSON object:

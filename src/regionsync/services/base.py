@@ -123,8 +123,10 @@ class AssetAdapter(Protocol):
         *,
         allow_degrade: bool = False,
         peer: Peer | None = None,
+        replace: bool = False,
     ) -> StartedOperation:
-        """Called on the side that executes the copy (DI: the source) with the other side as `peer`."""
+        """Called on the side that executes the copy (DI: the source) with the other side as `peer`;
+        `replace` is True when the job overwrites a drifted copy where the service can (CU)."""
         ...
 
     async def poll(self, operation_url: str) -> OperationStatus:

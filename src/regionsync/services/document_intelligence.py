@@ -471,8 +471,10 @@ class DocumentIntelligenceAdapter:
         *,
         allow_degrade: bool = False,
         peer: Peer | None = None,
+        replace: bool = False,
     ) -> StartedOperation:
-        """On the SOURCE: send the authorization unmodified (v2.1 wraps it with the target id and region)."""
+        """On the SOURCE: send the authorization unmodified (v2.1 wraps it with the target id and region).
+        `replace` is ignored: a drifted model is deleted first (`delete-outdated`), never overwritten."""
         spec = self._kind(kind, copy=True)
         if self.spec.wraps_copy_request:
             if not auth.target_resource_id or not auth.target_region:

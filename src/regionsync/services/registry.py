@@ -1,7 +1,7 @@
 """Which adapter speaks which service: a table from Service to adapter factory, and building one side.
 
 `make_adapter` is all the engine needs to turn (service, API version, HTTP layer) into an
-`AssetAdapter`; Content Understanding and Language register their factories here the same way.
+`AssetAdapter`; each service family registers its factory here.
 `open_adapter` builds one side of a profile end to end (credential, AzureHttp, adapter).
 """
 
@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from regionsync.domain import Service, Side
 from regionsync.errors import RegionSyncError, Remedy
 from regionsync.services.base import AssetAdapter
+from regionsync.services.content_understanding import ContentUnderstandingAdapter
 from regionsync.services.document_intelligence import DocumentIntelligenceAdapter
+from regionsync.services.language import LanguageAdapter
 from regionsync.services.retry import RetrySettings
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ class AdapterFactory(Protocol):
 
 ADAPTERS: dict[Service, AdapterFactory] = {
     Service.DOCUMENT_INTELLIGENCE: DocumentIntelligenceAdapter,
+    Service.CONTENT_UNDERSTANDING: ContentUnderstandingAdapter,
+    Service.LANGUAGE: LanguageAdapter,
 }
 """One factory per service family; each handles every API version of its family from its own table."""
 

@@ -118,7 +118,12 @@ def standard_recipe(ctx: CopyContext) -> list[StepSpec]:
     async def copy(c: CopyContext) -> StepOutcome:
         peer = c.source_peer if grants else c.target_peer
         started = await c.adapter(executor).start_copy(
-            c.kind, c.job.source_id, c.memory["auth"], allow_degrade=c.allow_degrade, peer=peer
+            c.kind,
+            c.job.source_id,
+            c.memory["auth"],
+            allow_degrade=c.allow_degrade,
+            peer=peer,
+            replace=c.replace,
         )
         c.memory.pop("auth", None)  # consumed by the service: never sent twice
         return StepOutcome(operation_url=started.operation_url, retry_after=started.retry_after)

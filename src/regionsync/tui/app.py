@@ -68,6 +68,8 @@ Now = Callable[[], datetime]
 JOURNAL_JOBS_AT_START = 20
 """How many journaled jobs the panel shows at start (every unfinished one, then the newest finished)."""
 JOBS_SCREEN_LIMIT = 500
+FOOTER_SETTLE = 0.08
+"""Seconds the selection must rest before the footer is rebuilt for it."""
 DEFAULT_AUTO_REFRESH = 30.0
 """Seconds between automatic refreshes when neither make_app nor the preferences say."""
 
@@ -179,6 +181,7 @@ class RegionSyncApp(App[None]):
         self._runs = 0
         self._copyable_count = 0
         self._binding_state: tuple[object, ...] = ()
+        self._footer_timer: Any = None
 
     # -- start and stop -----------------------------------------------------------------------------
 
@@ -309,7 +312,8 @@ class RegionSyncApp(App[None]):
         return False
 
     def _bindings_changed(self) -> None:
-        """Refresh the footer only when what it would show changed (not on every cursor move)."""
+        """Refresh the footer when what it would show changed — once the cursor settles, not on every
+        row a fast scroll passes (rebuilding the footer costs more than moving the cursor)."""
         row = self.selected_row()
         state = (
             type(self.screen).__name__,
@@ -319,7 +323,12 @@ class RegionSyncApp(App[None]):
         )
         if state != self._binding_state:
             self._binding_state = state
-            self.refresh_bindings()
+            if self._footer_timer is None:
+                self._footer_timer = self.set_timer(FOOTER_SETTLE, self._refresh_footer, name="footer")
+
+    def _refresh_footer(self) -> None:
+        self._footer_timer = None
+        self.refresh_bindings()
 
     # -- refresh --------------------------------------------------------------------------------------
 
@@ -364,12 +373,11 @@ class RegionSyncApp(App[None]):
         with self.batch_update():
             for status in message.statuses:
                 for kind_diff in status.kinds:
-                    view = main.view(kind_diff.kind)
-                    if view is None:
+                    if not main.has_kind(kind_diff.kind):
                         continue
                     rows = [self._with_live_progress(row) for row in rows_of(status, kind_diff)]
                     copyable += sum(1 for r in rows if r.copyable and r.status is not SyncStatus.DRIFTED)
-                    view.reconcile(rows)
+                    main.diff.reconcile(kind_diff.kind, rows)
             self._copyable_count = copyable
             self._show_pane_titles()
             main.header.show_health(message.health)
@@ -393,8 +401,7 @@ class RegionSyncApp(App[None]):
         for pair in self.session.pairs:
             status = by_service.get(pair.service)
             for kind in pair.primary.kinds:
-                view = main.view(kind)
-                if view is None:
+                if not main.has_kind(kind):
                     continue
                 diff = next((k for k in status.kinds if k.kind is kind), None) if status else None
                 titles = []
@@ -413,7 +420,7 @@ class RegionSyncApp(App[None]):
                         count = sum(1 for asset in held if asset is not None)
                         noun = KIND_TITLES[kind].lower()
                         titles.append(PaneTitle(title, f"{pair.api_version} · {count} {noun}"))
-                view.set_titles(titles[0], titles[1])
+                main.diff.set_titles(kind, titles[0], titles[1])
 
     # -- jobs -----------------------------------------------------------------------------------------
 
@@ -466,12 +473,11 @@ class RegionSyncApp(App[None]):
         if line.kind is None or line.service is None:
             return
         key = row_key(line.service, line.kind, line.asset_name)
-        view = main.view(line.kind)
         if not event.state.finished:
             self._live[key] = event.job_id
-            row = view.table.row(key) if view is not None else None
+            row = main.diff.row(line.kind, key)
             if row is not None:
-                view.table.update_row(row.with_progress(line.percent))  # type: ignore[union-attr]
+                main.diff.update_row(row.with_progress(line.percent))
             return
         self._live.pop(key, None)
         if event.state is JobState.FAILED:

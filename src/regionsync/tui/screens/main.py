@@ -1,5 +1,6 @@
-"""MainScreen: the header, a tab per asset kind (each a diff of the two regions), the jobs panel, the
-footer. It lays the widgets out and routes the filter; the app feeds it data and owns every action."""
+"""MainScreen: the header, a tab per asset kind over the diff of the two regions, the jobs panel, the
+footer. It lays the widgets out and routes tabs and the filter; the app feeds it data and owns every
+action. The tabs share one DiffTable (a page per kind), so switching tabs is a repaint, not a relayout."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Tab, Tabs
 
 from regionsync.domain import AssetKind, Service
 from regionsync.tui.model import KIND_TITLES, DiffRow, parse_filter
@@ -28,31 +29,28 @@ class MainScreen(Screen[None]):
 
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
-    MainScreen TabbedContent { height: 1fr; }
-    MainScreen TabbedContent > ContentSwitcher { height: 1fr; }
-    MainScreen TabPane { padding: 0; height: 1fr; }
+    MainScreen Tabs { height: 2; }
     """
 
     def __init__(self, profile: str, tabs: Sequence[tuple[Service, AssetKind]]) -> None:
         super().__init__(id="main")
         self.profile = profile
         order = list(KIND_TITLES)
-        self.tabs = sorted(tabs, key=lambda t: order.index(t[1]))
+        self.tabs = sorted(dict.fromkeys(tabs), key=lambda t: order.index(t[1]))
+        self.kinds = [kind for _, kind in self.tabs] or [AssetKind.MODEL]
 
     def compose(self) -> ComposeResult:
         yield AppHeader(self.profile)
         yield FilterBar(id="filter")
-        with TabbedContent(id="tabs"):
-            for service, kind in self.tabs:
-                with TabPane(KIND_TITLES[kind], id=tab_id(kind)):
-                    yield DiffView(service, kind, id=f"view-{kind.value}")
+        tabs = Tabs(*(Tab(KIND_TITLES[kind], id=tab_id(kind)) for kind in self.kinds), id="tabs")
+        tabs.can_focus = False
+        yield tabs
+        yield DiffView(self.kinds[0], id="diff")
         yield JobsPanel()
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.active_table
-        if table is not None:
-            table.focus()
+        self.diff.table.focus()
 
     # -- typed accessors -----------------------------------------------------------------------------
 
@@ -69,68 +67,50 @@ class MainScreen(Screen[None]):
         return self.query_one(FilterBar)
 
     @property
-    def tabbed(self) -> TabbedContent:
-        return self.query_one(TabbedContent)
-
-    def view(self, kind: AssetKind) -> DiffView | None:
-        found = self.query(f"#view-{kind.value}")
-        return found.first(DiffView) if found else None
+    def diff(self) -> DiffView:
+        return self.query_one(DiffView)
 
     @property
-    def views(self) -> list[DiffView]:
-        return list(self.query(DiffView))
+    def active_view(self) -> DiffView:
+        return self.diff
 
     @property
-    def active_view(self) -> DiffView | None:
-        active = self.tabbed.active
-        for view in self.views:
-            if tab_id(view.kind) == active:
-                return view
-        return None
-
-    @property
-    def active_table(self) -> DiffTable | None:
-        view = self.active_view
-        return view.table if view is not None else None
+    def active_table(self) -> DiffTable:
+        return self.diff.table
 
     @property
     def selected_row(self) -> DiffRow | None:
-        table = self.active_table
-        return table.cursor_row if table is not None else None
+        return self.diff.table.cursor_row
+
+    def has_kind(self, kind: AssetKind) -> bool:
+        return kind in self.kinds
 
     # -- tabs and filter -----------------------------------------------------------------------------
 
     def show_tab(self, index: int) -> None:
-        if 0 <= index < len(self.tabs):
-            self.tabbed.active = tab_id(self.tabs[index][1])
-            self._focus_table()
+        if 0 <= index < len(self.kinds):
+            self.query_one(Tabs).active = tab_id(self.kinds[index])
 
     def step_tab(self, step: int) -> None:
-        ids = [tab_id(kind) for _, kind in self.tabs]
-        if ids:
-            current = ids.index(self.tabbed.active) if self.tabbed.active in ids else 0
-            self.show_tab((current + step) % len(ids))
+        current = self.kinds.index(self.diff.kind) if self.diff.kind in self.kinds else 0
+        self.show_tab((current + step) % len(self.kinds))
 
-    def _focus_table(self) -> None:
-        table = self.active_table
-        if table is not None:
-            table.focus()
-
-    @on(TabbedContent.TabActivated)
-    def _tab_activated(self) -> None:
-        self._focus_table()
-        self.app.refresh_bindings()
+    @on(Tabs.TabActivated)
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tab is None or event.tab.id is None:
+            return
+        kind = AssetKind(event.tab.id.removeprefix("tab-"))
+        self.diff.show(kind)
+        self.diff.table.focus()
 
     def open_filter(self) -> None:
         self.filter_bar.open()
 
     def apply_filter(self, query: str) -> None:
-        row_filter = parse_filter(query)
-        for view in self.views:
-            view.set_filter(row_filter)
+        self.diff.set_filter(parse_filter(query))
 
     @on(FilterBar.Changed)
     def _filter_changed(self, event: FilterBar.Changed) -> None:
         self.apply_filter(event.query)
         if event.done:
-            self._focus_table()
+            self.diff.table.focus()

@@ -4,14 +4,16 @@ Three regions per line — primary columns │ gutter │ secondary columns — 
 scroll apart, and a blank stands where one side lacks the asset. Rows are keyed by asset identity
 and reconciled in place (`reconcile` adds, updates and removes by key; the order is recomputed only
 when the set of keys changes); only the lines on screen are ever rendered (Textual's line API), so
-5,000 rows cost what 30 do. Colours come from component classes bound to theme variables
+5,000 rows cost what 30 do. One table serves every tab: each asset kind is a *page* (its rows, its
+cursor, its scroll position), and switching tabs swaps the page — no widget is shown, hidden or
+focused, so a tab switch costs one repaint. Colours come from component classes bound to theme variables
 (`$sync-ok`, `$sync-drift` …); the status is always a glyph and a word, never colour alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -19,7 +21,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -82,6 +84,22 @@ class ReconcileStats:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+
+
+@dataclass
+class _Page:
+    """The rows of one tab, and where its cursor and scroll were."""
+
+    rows: dict[str, DiffRow] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    visible: list[str] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+    filter: RowFilter = field(default_factory=RowFilter)
+    cursor: int = 0
+    cursor_key: str | None = None
+    scroll_y: int = 0
+    titles: tuple[PaneTitle, PaneTitle] = (PaneTitle("PRIMARY"), PaneTitle("SECONDARY"))
+    last_reconcile: ReconcileStats = field(default_factory=ReconcileStats)
 
 
 def _fit(text: str, width: int) -> str:
@@ -170,40 +188,61 @@ class DiffTable(ScrollView, can_focus=True):
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._rows: dict[str, DiffRow] = {}
-        self._order: list[str] = []
-        self._visible: list[str] = []
-        self._positions: dict[str, int] = {}
+        self._pages: dict[str, _Page] = {"": _Page()}
+        self._page_name = ""
+        self._page = self._pages[""]
         self._filter = RowFilter()
-        self._cursor = 0
-        self._cursor_key: str | None = None
-        self._announced: str | None = None
-        self._titles = (PaneTitle("PRIMARY"), PaneTitle("SECONDARY"))
+        self._announced: tuple[str, str | None] | None = None
         self._empty_text = "no assets of this kind on either side"
-        self.last_reconcile = ReconcileStats()
+
+    # -- pages (one per tab) -------------------------------------------------------------------
+
+    def _store(self, page: str | None) -> _Page:
+        name = self._page_name if page is None else page
+        found = self._pages.get(name)
+        if found is None:
+            found = self._pages[name] = _Page()
+        return found
+
+    @property
+    def page(self) -> str:
+        return self._page_name
+
+    def show_page(self, page: str) -> None:
+        """Show another page (tab): its rows, cursor and scroll position come back as they were."""
+        if page == self._page_name:
+            return
+        self._page.scroll_y = int(self.scroll_offset.y)
+        self._page_name = page
+        self._page = self._store(page)
+        if self._page.filter != self._filter:
+            self._refilter(self._page)
+        self._update_virtual_size()
+        self.scroll_to(y=self._page.scroll_y, animate=False, immediate=True)
+        self._after_change(self._page)
 
     # -- data in ---------------------------------------------------------------------------------
 
-    def set_titles(self, primary: PaneTitle, secondary: PaneTitle) -> None:
-        if (primary, secondary) != self._titles:
-            self._titles = (primary, secondary)
-            self.refresh()
+    def set_titles(self, primary: PaneTitle, secondary: PaneTitle, *, page: str | None = None) -> None:
+        store = self._store(page)
+        if (primary, secondary) != store.titles:
+            store.titles = (primary, secondary)
+            if store is self._page:
+                self.refresh(Region(0, 0, self.size.width, HEADER_LINES))
 
     def set_empty_text(self, text: str) -> None:
         self._empty_text = text
         self.refresh()
 
-    def reconcile(self, rows: Iterable[DiffRow]) -> ReconcileStats:
-        """Make the table hold exactly `rows`: add new keys, update changed rows in place, drop gone ones."""
+    def reconcile(self, rows: Iterable[DiffRow], *, page: str | None = None) -> ReconcileStats:
+        """Make the page hold exactly `rows`: add new keys, update changed rows in place, drop gone ones."""
+        store = self._store(page)
         new = {row.key: row for row in rows}
-        old_keys = self._rows.keys()
-        removed = [k for k in old_keys if k not in new]
-        added = 0
-        updated = 0
-        unchanged = 0
+        removed = [k for k in store.rows if k not in new]
+        added = updated = unchanged = 0
         status_changed = False
         for key, row in new.items():
-            before = self._rows.get(key)
+            before = store.rows.get(key)
             if before is None:
                 added += 1
             elif before != row:
@@ -212,45 +251,48 @@ class DiffTable(ScrollView, can_focus=True):
             else:
                 unchanged += 1
                 continue
-            self._rows[key] = row
+            store.rows[key] = row
         for key in removed:
-            del self._rows[key]
+            del store.rows[key]
         if added or removed:
-            self._order = sorted(self._rows, key=lambda k: (self._rows[k].name.casefold(), k))
-            self._refilter()
+            store.order = sorted(store.rows, key=lambda k: (store.rows[k].name.casefold(), k))
+            self._refilter(store)
         elif status_changed and self._filter.statuses:
-            self._refilter()
-        self.last_reconcile = ReconcileStats(added, updated, len(removed), unchanged)
-        if added or updated or removed:
-            self._after_change()
-        return self.last_reconcile
+            self._refilter(store)
+        store.last_reconcile = ReconcileStats(added, updated, len(removed), unchanged)
+        if (added or updated or removed) and store is self._page:
+            self._after_change(store)
+        return store.last_reconcile
 
-    def update_row(self, row: DiffRow) -> bool:
-        """Replace one row in place (e.g. copy progress); False when the key is not in the table."""
-        before = self._rows.get(row.key)
+    def update_row(self, row: DiffRow, *, page: str | None = None) -> bool:
+        """Replace one row in place (e.g. copy progress); False when the key is not on the page."""
+        store = self._store(page)
+        before = store.rows.get(row.key)
         if before is None or before == row:
             return False
-        self._rows[row.key] = row
+        store.rows[row.key] = row
         if self._filter.statuses and before.status is not row.status:
-            self._refilter()
-            self._after_change()
+            self._refilter(store)
+            if store is self._page:
+                self._after_change(store)
             return True
-        position = self._positions.get(row.key)
-        if position is not None:
-            self._refresh_position(position)
-        if row.key == self._cursor_key:
-            self._announce(force=True)
+        if store is self._page:
+            position = store.positions.get(row.key)
+            if position is not None:
+                self._refresh_position(position)
+            if row.key == store.cursor_key:
+                self._announce(force=True)
         return True
 
     def set_filter(self, row_filter: RowFilter) -> None:
-        """Show only the rows `row_filter` matches; the cursor stays on its row when that row stays."""
+        """Show only the rows `row_filter` matches (every page; hidden pages catch up when shown)."""
         if row_filter == self._filter:
             return
         self._filter = row_filter
-        self._refilter()
-        self._after_change()
+        self._refilter(self._page)
+        self._after_change(self._page)
 
-    # -- data out --------------------------------------------------------------------------------
+    # -- data out (of the page shown) ------------------------------------------------------------
 
     @property
     def row_filter(self) -> RowFilter:
@@ -258,26 +300,34 @@ class DiffTable(ScrollView, can_focus=True):
 
     @property
     def rows(self) -> dict[str, DiffRow]:
-        """Every row by key (filtered out or not)."""
-        return self._rows
+        """Every row of the page shown, by key (filtered out or not)."""
+        return self._page.rows
 
     @property
     def visible_keys(self) -> Sequence[str]:
-        return self._visible
+        return self._page.visible
 
     @property
     def cursor_row(self) -> DiffRow | None:
-        return self._rows.get(self._cursor_key) if self._cursor_key else None
+        key = self._page.cursor_key
+        return self._page.rows.get(key) if key else None
 
     @property
     def cursor_index(self) -> int:
-        return self._cursor
+        return self._page.cursor
 
-    def row(self, key: str) -> DiffRow | None:
-        return self._rows.get(key)
+    @property
+    def last_reconcile(self) -> ReconcileStats:
+        return self._page.last_reconcile
+
+    def row(self, key: str, *, page: str | None = None) -> DiffRow | None:
+        return self._store(page).rows.get(key)
+
+    def page_rows(self, page: str) -> dict[str, DiffRow]:
+        return self._store(page).rows
 
     def select_key(self, key: str) -> bool:
-        position = self._positions.get(key)
+        position = self._page.positions.get(key)
         if position is None:
             return False
         self._move_to(position)
@@ -285,41 +335,44 @@ class DiffTable(ScrollView, can_focus=True):
 
     # -- filtering and cursor --------------------------------------------------------------------
 
-    def _refilter(self) -> None:
-        rows = self._rows
+    def _refilter(self, store: _Page) -> None:
+        store.filter = self._filter
         if self._filter.empty:
-            self._visible = list(self._order)
+            store.visible = list(store.order)
         else:
             matches = self._filter.matches
-            self._visible = [k for k in self._order if matches(rows[k])]
-        self._positions = {key: i for i, key in enumerate(self._visible)}
+            rows = store.rows
+            store.visible = [k for k in store.order if matches(rows[k])]
+        store.positions = {key: i for i, key in enumerate(store.visible)}
 
-    def _after_change(self) -> None:
+    def _after_change(self, store: _Page) -> None:
         """Keep the cursor on its row if it is still shown, else at the same height; repaint."""
-        if self._cursor_key is not None and self._cursor_key in self._positions:
-            self._cursor = self._positions[self._cursor_key]
+        if store.cursor_key is not None and store.cursor_key in store.positions:
+            store.cursor = store.positions[store.cursor_key]
         else:
-            self._cursor = min(self._cursor, max(0, len(self._visible) - 1))
-        self._cursor_key = self._visible[self._cursor] if self._visible else None
+            store.cursor = min(store.cursor, max(0, len(store.visible) - 1))
+        store.cursor_key = store.visible[store.cursor] if store.visible else None
         self._update_virtual_size()
         self._scroll_cursor_into_view()
         self.refresh()
         self._announce()
 
     def _announce(self, *, force: bool = False) -> None:
-        if force or self._cursor_key != self._announced:
-            self._announced = self._cursor_key
+        current = (self._page_name, self._page.cursor_key)
+        if force or current != self._announced:
+            self._announced = current
             self.post_message(self.Highlighted(self, self.cursor_row))
 
     def _move_to(self, position: int) -> None:
-        if not self._visible:
+        store = self._page
+        if not store.visible:
             return
-        position = max(0, min(position, len(self._visible) - 1))
-        if position == self._cursor:
+        position = max(0, min(position, len(store.visible) - 1))
+        if position == store.cursor:
             return
-        previous = self._cursor
-        self._cursor = position
-        self._cursor_key = self._visible[position]
+        previous = store.cursor
+        store.cursor = position
+        store.cursor_key = store.visible[position]
         if not self._scroll_cursor_into_view():
             self._refresh_position(previous)
             self._refresh_position(position)
@@ -332,11 +385,12 @@ class DiffTable(ScrollView, can_focus=True):
         """Scroll so the cursor row shows; True when the view moved (then everything repaints)."""
         top = int(self.scroll_offset.y)
         page = self._page_height()
+        cursor = self._page.cursor
         target = top
-        if self._cursor < top:
-            target = self._cursor
-        elif self._cursor >= top + page:
-            target = self._cursor - page + 1
+        if cursor < top:
+            target = cursor
+        elif cursor >= top + page:
+            target = cursor - page + 1
         if target != top:
             self.scroll_to(y=target, animate=False, immediate=True)
             self.refresh()
@@ -349,16 +403,16 @@ class DiffTable(ScrollView, can_focus=True):
             self.refresh_line(line)
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._visible) + HEADER_LINES)
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._page.visible) + HEADER_LINES)
 
     def action_cursor(self, step: int) -> None:
-        self._move_to(self._cursor + step)
+        self._move_to(self._page.cursor + step)
 
     def action_page(self, direction: int) -> None:
-        self._move_to(self._cursor + direction * self._page_height())
+        self._move_to(self._page.cursor + direction * self._page_height())
 
     def action_jump(self, where: int) -> None:
-        self._move_to(len(self._visible) - 1 if where < 0 else where)
+        self._move_to(len(self._page.visible) - 1 if where < 0 else where)
 
     def on_resize(self, _event: events.Resize) -> None:
         self._update_virtual_size()
@@ -372,7 +426,7 @@ class DiffTable(ScrollView, can_focus=True):
         if line < HEADER_LINES:
             return
         position = int(self.scroll_offset.y) + line - HEADER_LINES
-        if 0 <= position < len(self._visible):
+        if 0 <= position < len(self._page.visible):
             self._move_to(position)
             if event.chain >= 2 and self.cursor_row is not None:
                 self.post_message(self.Activated(self, self.cursor_row))
@@ -396,10 +450,11 @@ class DiffTable(ScrollView, can_focus=True):
         if y == 1:
             return self._title_line(columns, base, width, subtitle=True)
         position = int(self.scroll_offset.y) + y - HEADER_LINES
-        if 0 <= position < len(self._visible):
-            key = self._visible[position]
-            return self._row_line(self._rows[key], columns, base, width, cursor=position == self._cursor)
-        if position == 0 and not self._visible:
+        store = self._page
+        if 0 <= position < len(store.visible):
+            key = store.visible[position]
+            return self._row_line(store.rows[key], columns, base, width, cursor=position == store.cursor)
+        if position == 0 and not store.visible:
             text = (
                 self._empty_text if self._filter.empty
                 else f"nothing matches the filter {self._filter.describe()}"
@@ -412,7 +467,7 @@ class DiffTable(ScrollView, can_focus=True):
         return Segment("│", base + self.get_component_rich_style("diff-table--divider", partial=True))
 
     def _title_line(self, columns: Columns, base: Style, width: int, *, subtitle: bool) -> Strip:
-        left, right = self._titles
+        left, right = self._page.titles
         header = base + self.get_component_rich_style(
             "diff-table--subtitle" if subtitle else "diff-table--header", partial=True
         )

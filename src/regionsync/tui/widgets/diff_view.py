@@ -1,4 +1,5 @@
-"""DiffView: one tab's content — the DiffTable and, under it, why the highlighted row has its status."""
+"""DiffView: the diff area — one DiffTable (a page per asset kind) and, under it, why the highlighted
+row has its status (and what the filter keeps)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from regionsync.domain import AssetKind, Service
+from regionsync.domain import AssetKind
 from regionsync.tui.model import DiffRow, RowFilter
 from regionsync.tui.widgets.diff_table import DiffTable, PaneTitle, ReconcileStats
 
 
 class DiffView(Vertical):
-    """A DiffTable plus a one-line explanation of the highlighted row (and of the filter)."""
+    """The DiffTable plus a one-line explanation of the highlighted row."""
 
     DEFAULT_CSS = """
     DiffView { height: 1fr; }
@@ -25,30 +26,47 @@ class DiffView(Vertical):
     }
     """
 
-    def __init__(self, service: Service, kind: AssetKind, *, id: str | None = None) -> None:
+    def __init__(self, first: AssetKind, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.service = service
-        self.kind = kind
+        self._first = first
 
     def compose(self) -> ComposeResult:
-        yield DiffTable(id=f"table-{self.kind.value}")
+        yield DiffTable(id="diff-table")
         yield Static("", classes="reason", markup=False)
+
+    def on_mount(self) -> None:
+        self.table.show_page(self._first.value)
 
     @property
     def table(self) -> DiffTable:
         return self.query_one(DiffTable)
 
-    def reconcile(self, rows: list[DiffRow]) -> ReconcileStats:
-        stats = self.table.reconcile(rows)
+    @property
+    def kind(self) -> AssetKind:
+        return AssetKind(self.table.page) if self.table.page else self._first
+
+    def show(self, kind: AssetKind) -> None:
+        self.table.show_page(kind.value)
         self._explain(self.table.cursor_row)
+
+    def reconcile(self, kind: AssetKind, rows: list[DiffRow]) -> ReconcileStats:
+        stats = self.table.reconcile(rows, page=kind.value)
+        if kind is self.kind:
+            self._explain(self.table.cursor_row)
         return stats
 
-    def set_titles(self, primary: PaneTitle, secondary: PaneTitle) -> None:
-        self.table.set_titles(primary, secondary)
+    def set_titles(self, kind: AssetKind, primary: PaneTitle, secondary: PaneTitle) -> None:
+        self.table.set_titles(primary, secondary, page=kind.value)
 
     def set_filter(self, row_filter: RowFilter) -> None:
         self.table.set_filter(row_filter)
         self._explain(self.table.cursor_row)
+
+    def row(self, kind: AssetKind, key: str) -> DiffRow | None:
+        return self.table.row(key, page=kind.value)
+
+    def update_row(self, row: DiffRow) -> None:
+        self.table.update_row(row, page=row.kind.value)
 
     @on(DiffTable.Highlighted)
     def _highlighted(self, event: DiffTable.Highlighted) -> None:

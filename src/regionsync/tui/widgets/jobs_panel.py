@@ -1,14 +1,19 @@
 """JobsPanel: one row per copy job with a live ProgressBar (percent, step k/n, elapsed, state).
 
-Rows are keyed by job id and updated in place; a failed job keeps its row, with the reason.
+Rows are keyed by job id and updated in place; a failed job keeps its row, with the reason. A
+progress update repaints only the bar and the job's info cell (fixed sizes: no relayout), so 50 jobs
+reporting many times a second leave the rest of the screen alone.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from textual.app import ComposeResult
+from rich.text import Text
+from textual.app import ComposeResult, RenderResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
 
 from regionsync.domain import JobState
@@ -21,8 +26,21 @@ def _widget_id(job_id: str) -> str:
     return "job-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in job_id)
 
 
+class JobInfo(Widget):
+    """`62%  step 2/3 copy · 0:41` — repainted in place, never relaid out."""
+
+    DEFAULT_CSS = """
+    JobInfo { width: 32; height: 1; color: $text-muted; }
+    """
+
+    text: reactive[str] = reactive("", layout=False)
+
+    def render(self) -> RenderResult:
+        return Text(self.text, no_wrap=True, overflow="ellipsis", justify="right")
+
+
 class JobRow(Horizontal):
-    """`copy model w2-2023 → westus2   ██████▌   62%   step 3/4 poll · 0:41`."""
+    """`copy model w2-2023 → westus2   ██████████▌          62%  step 2/3 copy · 0:41`."""
 
     DEFAULT_CSS = """
     JobRow { height: auto; max-height: 3; padding: 0 1; }
@@ -32,25 +50,25 @@ class JobRow(Horizontal):
     JobRow > ProgressBar > Bar > .bar--bar { color: $job-running; }
     JobRow > ProgressBar > Bar > .bar--complete { color: $job-done; }
     JobRow > .error { width: 1fr; height: auto; max-height: 3; color: $job-failed; display: none; }
-    JobRow > .info { width: 24; height: 1; text-align: right; color: $text-muted; text-wrap: nowrap; }
     JobRow.-failed > ProgressBar, JobRow.-interrupted > ProgressBar { display: none; }
     JobRow.-failed > .error, JobRow.-interrupted > .error { display: block; }
     JobRow.-interrupted > .error { color: $warning; }
-    JobRow.-failed > .info { color: $job-failed; text-style: bold; }
-    JobRow.-interrupted > .info { color: $warning; text-style: bold; }
-    JobRow.-done > .info { color: $job-done; }
+    JobRow.-failed > JobInfo { color: $job-failed; text-style: bold; }
+    JobRow.-interrupted > JobInfo { color: $warning; text-style: bold; }
+    JobRow.-done > JobInfo { color: $job-done; }
     """
 
     def __init__(self, line: JobLine, now: datetime | None = None) -> None:
         super().__init__(id=_widget_id(line.job_id))
         self.line = line
         self._now = now
+        self._shown: JobLine | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(self.line.title, classes="title", markup=False)
-        yield ProgressBar(total=100, show_eta=False, show_percentage=True)
+        yield ProgressBar(total=100, show_eta=False, show_percentage=False)
         yield Static("", classes="error", markup=False)
-        yield Label("", classes="info", markup=False)
+        yield JobInfo()
 
     def on_mount(self) -> None:
         self.show(self.line, self._now)
@@ -61,20 +79,28 @@ class JobRow(Horizontal):
         self._now = now
         if not self.children:
             return
-        self.query_one(".title", Label).update(line.title)
-        self.query_one(ProgressBar).update(progress=line.bar_percent)
+        before = self._shown
+        self._shown = line
+        if before is None or before.title != line.title:
+            self.query_one(".title", Label).update(line.title)
+        if before is None or before.bar_percent != line.bar_percent:
+            self.query_one(ProgressBar).update(progress=line.bar_percent)
         failed = line.state is JobState.FAILED
-        self.set_class(failed, "-failed")
-        self.set_class(line.state is JobState.SUCCEEDED, "-done")
-        self.set_class(line.interrupted and not failed, "-interrupted")
-        if failed:
-            self.query_one(".error", Static).update(f"failed: {line.error or 'see the jobs screen (j)'}")
-        elif line.interrupted:
-            waiting = "interrupted: resumes when the region answers again"
-            self.query_one(".error", Static).update(line.error or waiting)
+        interrupted = line.interrupted and not failed
+        if before is None or (before.state, before.interrupted, before.error) != (
+            line.state, line.interrupted, line.error
+        ):
+            self.set_class(failed, "-failed")
+            self.set_class(interrupted, "-interrupted")
+            self.set_class(line.state is JobState.SUCCEEDED, "-done")
+            if failed:
+                self.query_one(".error", Static).update(f"failed: {line.error or 'see the jobs screen (j)'}")
+            elif interrupted:
+                waiting = "interrupted: resumes when the region answers again"
+                self.query_one(".error", Static).update(line.error or waiting)
         elapsed = line.elapsed(now) if now is not None else ""
-        info = line.step_words() + (f" · {elapsed}" if elapsed else "")
-        self.query_one(".info", Label).update(info)
+        percent = f"{line.bar_percent}%  " if not (failed or interrupted) else ""
+        self.query_one(JobInfo).text = percent + line.step_words() + (f" · {elapsed}" if elapsed else "")
 
 
 class JobsPanel(VerticalScroll):
@@ -97,6 +123,7 @@ class JobsPanel(VerticalScroll):
         super().__init__(id="jobs")
         self.border_title = "Jobs"
         self._lines: dict[str, JobLine] = {}
+        self._rows: dict[str, JobRow] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(EMPTY_TEXT, id="jobs-empty", markup=False)
@@ -107,29 +134,33 @@ class JobsPanel(VerticalScroll):
 
     def upsert(self, line: JobLine, now: datetime) -> None:
         """Show `line`: a new row for a new job, the same row updated for a known one."""
-        known = line.job_id in self._lines
+        before = self._lines.get(line.job_id)
         self._lines[line.job_id] = line
-        if known:
-            row = self.query(f"#{_widget_id(line.job_id)}")
-            if row:
-                row.first(JobRow).show(line, now)
+        row = self._rows.get(line.job_id)
+        if row is not None:
+            row.show(line, now)
         else:
-            self.query("#jobs-empty").remove()
-            self.mount(JobRow(line, now))
-        self._retitle()
+            if not self._rows:
+                self.query("#jobs-empty").remove()
+            row = self._rows[line.job_id] = JobRow(line, now)
+            self.mount(row)
+        if before is None or (before.state, before.interrupted) != (line.state, line.interrupted):
+            self._retitle()
 
     def tick(self, now: datetime) -> None:
         """Move the elapsed times of running jobs on."""
-        for row in self.query(JobRow):
+        for row in self._rows.values():
             if not row.line.state.finished:
                 row.show(row.line, now)
 
     def _retitle(self) -> None:
-        running = sum(1 for line in self._lines.values() if not line.state.finished)
+        running = sum(1 for line in self._lines.values() if not line.state.finished and not line.interrupted)
         failed = sum(1 for line in self._lines.values() if line.state is JobState.FAILED)
         parts = ["Jobs"]
         if running:
             parts.append(f"{running} running")
         if failed:
             parts.append(f"{failed} failed")
-        self.border_title = " · ".join(parts)
+        title = " · ".join(parts)
+        if title != self.border_title:
+            self.border_title = title

@@ -1,0 +1,237 @@
+"""Bench: the dashboard with 5,000 rows per pane and 50 live copy jobs, in App.run_test().
+
+The emulated world holds 5,000 models on the primary and 5,000 on the secondary (4,500 shared —
+some drifted —, 500 only on each side); 50 copies run through the real engine (the emulator's copies
+take ten minutes, so they stay live), and a progress storm posts a JobProgress for each of the 50
+jobs 20 times a second, as a busy poller would. Measured:
+
+- **first paint**: from the moment both listings have returned (an InventoryRefreshed message
+  posted) to the screen rendered with every row reconciled — target < 1 s;
+- **key → screen updated** (scroll, filter, tab switch): from the key event sent to the state
+  changed and the screen's next frame rendered — target p95 < 50 ms. A baseline measured in the
+  same run (the same keys on a 10-row table, no jobs) gives the ratio;
+- **resident memory**: the process's peak RSS — target < 250 MB.
+
+    .venv/bin/python bench/tui_bench.py [--rows 5000] [--jobs 50] [--presses 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from textual import events
+
+from regionsync.config import Profile, ServiceProfile, SideConfig
+from regionsync.domain import JobState, ProgressEvent
+from regionsync.emulator.clock import Clock
+from regionsync.emulator.transport import EmulatorTransport
+from regionsync.emulator.world import World
+from regionsync.sync.journal import Journal
+from regionsync.sync.session import SyncSession
+from regionsync.tui.app import RegionSyncApp, make_app
+from regionsync.tui.messages import InventoryRefreshed, JobProgress
+
+START = datetime(2024, 12, 2, 15, 30, tzinfo=UTC)
+TARGETS = {"first_paint_s": 1.0, "p95_ms": 50.0, "rss_mb": 250.0}
+
+
+@dataclass
+class Figures:
+    rows: int
+    jobs: int
+    first_paint: float
+    latencies: dict[str, list[float]]
+
+
+def build_world(rows: int) -> World:
+    world = World(Clock(speed=1.0, start=START), copy_seconds=600.0)
+    for name, region in (("bench-eus", "eastus"), ("bench-wus", "westus2")):
+        world.add_resource(name, region=region, keys=[f"{name}-1", f"{name}-2"], custom_model_limit=10 * rows)
+    shared = rows * 9 // 10
+    for n in range(rows):
+        created = START - timedelta(days=400) + timedelta(minutes=n)
+        world.add_model("bench-eus", f"model-{n:05d}", description=f"model {n}", created=created)
+        if n < shared:
+            drifted = n % 17 == 0
+            world.add_model("bench-wus", f"model-{n:05d}", description=f"model {n}",
+                            created=created - timedelta(days=30) if drifted else created)
+    for n in range(rows - shared):
+        world.add_model("bench-wus", f"retired-{n:05d}", created=START - timedelta(days=900))
+    return world
+
+
+def session_factory(world: World, journal: Path) -> Callable[[], SyncSession]:
+    os.environ["BENCH_PRIMARY_KEY"] = "bench-eus-1"
+    os.environ["BENCH_SECONDARY_KEY"] = "bench-wus-1"
+
+    def side(name: str, variable: str) -> SideConfig:
+        res = world.resources[name]
+        return SideConfig(endpoint=world.endpoint(name), region=res.region, resource_id=res.resource_id,
+                          key=f"env:{variable}")
+
+    profile = Profile(**{"document-intelligence": ServiceProfile(
+        api_version="2024-11-30", primary=side("bench-eus", "BENCH_PRIMARY_KEY"),
+        secondary=side("bench-wus", "BENCH_SECONDARY_KEY"))})
+
+    def factory() -> SyncSession:
+        return SyncSession("bench", profile, journal=Journal(journal), transport=EmulatorTransport(world),
+                           concurrency=64)
+
+    return factory
+
+
+async def _until(check: Callable[[], bool], limit: float = 30.0) -> None:
+    deadline = time.perf_counter() + limit
+    while not check():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the dashboard did not get there in time")
+        await asyncio.sleep(0)
+
+
+async def _press(pilot: Any, key: str, changed: Callable[[], bool]) -> float:
+    """Seconds from the key event to the state changed and the next frame rendered."""
+    app: RegionSyncApp = pilot.app
+    started = time.perf_counter()
+    event = events.Key(key, key if len(key) == 1 else None)
+    event.set_sender(app)
+    assert app._driver is not None
+    app._driver.send_message(event)
+    await _until(changed)
+    await pilot._wait_for_screen()
+    app.screen._on_timer_update()
+    return time.perf_counter() - started
+
+
+def _table(app: RegionSyncApp) -> Any:
+    main = app.main_screen
+    assert main is not None and main.active_table is not None
+    return main.active_table
+
+
+async def _storm(app: RegionSyncApp, job_ids: list[str], stop: asyncio.Event) -> None:
+    """A JobProgress for every job, 20 times a second (coalesced per job by the app)."""
+    tick = 0
+    while not stop.is_set():
+        tick += 1
+        for n, job_id in enumerate(job_ids):
+            app.post_message(JobProgress(ProgressEvent(
+                job_id=job_id, asset_name=f"model-{n:05d}", step="copy", step_index=2, step_count=3,
+                state=JobState.RUNNING, percent=(tick + n) % 100)))
+        await asyncio.sleep(0.05)
+
+
+async def measure(rows: int, jobs: int, presses: int) -> Figures:
+    world = build_world(rows)
+    with tempfile.TemporaryDirectory(prefix="regionsync-tui-bench-") as tmp:
+        app = make_app(session_factory(world, Path(tmp) / "journal.sqlite3"), "bench", auto_refresh=0,
+                       preferences_path=Path(tmp) / "ui.toml")
+        latencies: dict[str, list[float]] = {"scroll": [], "filter": [], "tab switch": []}
+        async with app.run_test(size=(120, 36)) as pilot:
+            await _until(lambda: app.session is not None and app.main_screen is not None)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.session is not None
+            statuses = await app.session.status()
+            health = app.meter.summary(datetime.now(UTC))
+            table = _table(app)
+            table.reconcile([])
+            await pilot.pause()
+            started = time.perf_counter()
+            app.post_message(InventoryRefreshed(statuses, health))
+            await _until(lambda: len(table.rows) >= rows)
+            await pilot._wait_for_screen()
+            app.screen._on_timer_update()
+            first_paint = time.perf_counter() - started
+
+            stop = asyncio.Event()
+            storm: asyncio.Task[None] | None = None
+            if jobs:
+                missing = [k for k in table.visible_keys if table.rows[k].status.value == "missing"][:jobs]
+                names = tuple(table.rows[k].name for k in missing)
+                plans = await app.session.plan(only=list(names), statuses=statuses)
+                app._execute(plans)  # what confirming the sync modal does
+                main = app.main_screen
+                assert main is not None
+                await _until(lambda: len(main.jobs_panel.lines) >= len(names))
+                storm = asyncio.create_task(_storm(app, list(main.jobs_panel.lines), stop))
+            table.focus()
+            await pilot.pause()
+
+            for n in range(presses):
+                key = ("pagedown", "up", "pageup", "down")[n % 4]
+                before = table.cursor_index
+                latencies["scroll"].append(await _press(pilot, key, lambda b=before: table.cursor_index != b))
+            await app.run_action("filter")
+            await pilot.pause()
+            for n in range(presses):
+                before = len(table.visible_keys)
+                char = "5" if n % 2 == 0 else "backspace"
+                latencies["filter"].append(
+                    await _press(pilot, char, lambda b=before: len(table.visible_keys) != b))
+            await app.run_action("clear_filter")
+            await pilot.pause()
+            table.focus()
+            main = app.main_screen
+            assert main is not None
+            for n in range(presses):
+                kind_before = main.active_view.kind if main.active_view else None
+                key = "2" if n % 2 == 0 else "1"
+                def switched(before: Any = kind_before) -> bool:
+                    return main.active_view is not None and main.active_view.kind != before
+
+                latencies["tab switch"].append(await _press(pilot, key, switched))
+            stop.set()
+            if storm is not None:
+                await storm
+            jobs_live = sum(1 for line in main.jobs_panel.lines.values() if not line.state.finished)
+            app.exit()
+        return Figures(rows=rows, jobs=jobs_live, first_paint=first_paint, latencies=latencies)
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--jobs", type=int, default=50)
+    parser.add_argument("--presses", type=int, default=40)
+    args = parser.parse_args()
+    baseline = asyncio.run(measure(10, 0, args.presses))
+    figures = asyncio.run(measure(args.rows, args.jobs, args.presses))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"dashboard: {figures.rows} rows per pane, {figures.jobs} live jobs (progress storm 20 Hz per job)")
+    print(f"  first paint after the listings returned: {figures.first_paint * 1000:7.1f} ms "
+          f"(target < {TARGETS['first_paint_s'] * 1000:.0f} ms)")
+    ok = figures.first_paint < TARGETS["first_paint_s"]
+    for action, values in figures.latencies.items():
+        base = p95(baseline.latencies[action])
+        value = p95(values)
+        ok = ok and value * 1000 < TARGETS["p95_ms"]
+        print(f"  key → screen, {action:<10}: p95 {value * 1000:6.1f} ms, median "
+              f"{statistics.median(values) * 1000:6.1f} ms  ({value / base:4.1f}× the 10-row baseline's "
+              f"{base * 1000:.1f} ms; target p95 < {TARGETS['p95_ms']:.0f} ms)")
+    ok = ok and rss_mb < TARGETS["rss_mb"]
+    print(f"  peak resident memory: {rss_mb:.0f} MB (target < {TARGETS['rss_mb']:.0f} MB)")
+    print("  all targets met" if ok else "  TARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

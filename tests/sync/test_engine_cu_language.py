@@ -1,0 +1,431 @@
+"""Content Understanding analyzers and Language projects through the real engine on the in-process
+emulator: status → plan → sync → status, the analyzers' deployment rules and in-place replace, and
+the Language recipe (export → import → train → deploy → verify) for both API versions — drift, serving
+issues, a crash between any two steps or while a job is polled, lost answers, a primary outage and a
+429 storm — never importing or training twice, never leaving a half-copied project counted in sync."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from engine_support import (
+    CU_PRIMARY,
+    CU_SECONDARY,
+    LANGUAGE_PRIMARY,
+    LANGUAGE_SECONDARY,
+    LANGUAGE_VERSIONS,
+    Harness,
+    cu_profile,
+    fast_world,
+    language_profile,
+)
+from regionsync.domain import JobState, ProgressEvent, Side, SyncStatus
+from regionsync.emulator import EmulatorTransport, World
+from regionsync.services.retry import RetrySettings
+from regionsync.sync.journal import Journal
+from regionsync.sync.poller import Poller
+from regionsync.sync.session import SyncSession
+
+MODELS = {"completion": "gpt-4.1", "embedding": "text-embedding-3-large"}
+LANGUAGE_STEPS = ["export", "import", "train", "deploy", "verify"]
+
+
+class Killed(Exception):
+    """Stands in for `kill -9`: raised from a progress hook, it unwinds the job without one more
+    journal write (unlike cancellation, which journals the job as canceled)."""
+
+
+class Counting(httpx.AsyncBaseTransport):
+    """The in-process emulator transport, remembering every request (method, URL)."""
+
+    def __init__(self, world: World) -> None:
+        self.inner = EmulatorTransport(world)
+        self.requests: list[tuple[str, httpx.URL]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append((request.method, request.url))
+        return await self.inner.handle_async_request(request)
+
+
+def counted_session(h: Harness, transport: Counting, **kw: object) -> SyncSession:
+    return SyncSession(
+        h.name,
+        h.profile,
+        journal=Journal(h.journal_path),
+        transport=transport,
+        poller=Poller(default_interval=0.01, min_interval=0.001, backoff_base=0.001),
+        retry=RetrySettings(backoff_factor=0.001),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def by_name(statuses: list) -> dict[str, tuple[SyncStatus, str]]:
+    return {p.name: (p.status, p.reason) for s in statuses for p in s.pairs}
+
+
+def journal_bytes(path: Path) -> str:
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*")).decode("latin-1")
+
+
+def assert_journal_clean(h: Harness, *, secrets: tuple[str, ...]) -> None:
+    text = journal_bytes(h.journal_path)
+    for resource in h.world.resources.values():
+        for key in resource.keys:
+            assert key not in text, "a key reached the journal"
+    for secret in secrets:
+        assert secret not in text, f"{secret!r} reached the journal"
+
+
+# ------------------------------------------------------------------------------- Content Understanding
+
+
+def cu_harness(tmp_path: Path, target: dict[str, str] | None = None) -> Harness:
+    world = fast_world()
+    profile = cu_profile(world)
+    world.add_deployment(CU_PRIMARY, "chat", "gpt-4.1")
+    world.add_deployment(CU_PRIMARY, "emb", "text-embedding-3-large")
+    for name, model in (
+        target if target is not None else {"chat": "gpt-4.1", "emb": "text-embedding-3-large"}
+    ).items():
+        world.add_deployment(CU_SECONDARY, name, model)
+    world.add_analyzer(CU_PRIMARY, "invoices", description="Invoices", models=MODELS)
+    return Harness(world, profile, tmp_path / "journal.sqlite3")
+
+
+def analyzer_requests(transport: Counting, start: int) -> list[str]:
+    """The requests of a copy sent after `start`, as "METHOD last-path-segment"."""
+    return [f"{m} {u.path.rsplit('/', 1)[-1]}" for m, u in transport.requests[start:]]
+
+
+async def test_analyzers_sync_in_at_most_four_requests_and_turn_green(tmp_path: Path) -> None:
+    h = cu_harness(tmp_path)
+    h.world.add_analyzer(CU_SECONDARY, "old-receipts", models=MODELS)
+    transport = Counting(h.world)
+    async with counted_session(h, transport) as session:
+        before = by_name(await session.status())
+        assert before["invoices"][0] is SyncStatus.MISSING
+        assert before["old-receipts"][0] is SyncStatus.EXTRA
+        assert not any(name.startswith("prebuilt-") for name in before)
+        plans = await session.plan()
+        assert [c.name for c in plans[0][1].copies] == ["invoices"] and not plans[0][1].refusals
+        start = len(transport.requests)
+        [job] = await session.execute(plans)
+        assert job.state is JobState.SUCCEEDED, job.error
+        sent = analyzer_requests(transport, start)
+        assert sent[:2] == ["POST invoices:grantCopyAuthorization", "POST invoices:copy"]
+        assert len(sent) <= 4, sent  # grant, copy, polls; verify reads the operation's result
+        assert [s.name for s in job.steps] == ["authorize", "copy", "verify"]
+        assert job.steps[-1].detail["verified_by"] == "operation result"
+        after = by_name(await session.status())
+        assert after["invoices"][0] is SyncStatus.IN_SYNC
+        assert (await session.plan())[0][1].copies == []
+    assert_journal_clean(h, secrets=())
+
+
+@pytest.mark.parametrize(
+    ("target", "why", "todo"),
+    [
+        ({"chat": "gpt-4.1"}, "no deployment of text-embedding-3-large", '"text-embedding-3-large": "emb"'),
+        (
+            {"chat": "gpt-4.1", "emb": "text-embedding-3-small"},
+            "'emb' runs text-embedding-3-small",
+            "PATCH http://",
+        ),
+    ],
+    ids=["missing-deployment", "embedding-mismatch"],
+)
+async def test_a_copy_the_target_deployments_cannot_serve_is_refused_in_the_plan(
+    tmp_path: Path, target: dict[str, str], why: str, todo: str
+) -> None:
+    h = cu_harness(tmp_path, target)
+    async with h.session() as session:
+        [(_, plan)] = await session.plan()
+        assert plan.copies == []
+        [refusal] = plan.refusals
+        assert refusal.name == "invoices" and why in refusal.why and todo in refusal.todo
+        assert "modelDeployments" in refusal.todo
+    assert h.world.resources[CU_SECONDARY].analyzers == {}
+
+
+async def test_another_completion_model_copies_with_the_warning_in_the_job(tmp_path: Path) -> None:
+    h = cu_harness(tmp_path, {"chat": "gpt-4o", "emb": "text-embedding-3-large"})
+    async with h.session() as session:
+        [job] = await session.execute(await session.plan())
+        assert job.state is JobState.SUCCEEDED, job.error
+        [warning] = job.steps[-1].detail["warnings"]
+        assert warning.startswith("CompletionModelMismatch:") and "gpt-4o" in warning
+        assert by_name(await session.status())["invoices"][0] is SyncStatus.IN_SYNC
+
+
+async def test_a_drifted_analyzer_is_replaced_in_place_only_when_asked(tmp_path: Path) -> None:
+    h = cu_harness(tmp_path)
+    transport = Counting(h.world)
+    async with counted_session(h, transport) as session:
+        await session.execute(await session.plan())
+        h.world.clock.advance(3600)
+        h.world.touch(CU_PRIMARY, "analyzer", "invoices")
+        status, reason = by_name(await session.status())["invoices"]
+        assert status is SyncStatus.DRIFTED and "after" in reason
+        [(_, refused)] = await session.plan()
+        assert refused.copies == [] and "--replace-drifted" in refused.refusals[0].todo
+        plans = await session.plan(replace_drifted=True)
+        [copy] = plans[0][1].copies
+        assert copy.replace and copy.replace_id is None  # overwritten by the copy, nothing deleted first
+        start = len(transport.requests)
+        [job] = await session.execute(plans)
+        assert job.state is JobState.SUCCEEDED, job.error
+        assert [s.name for s in job.steps if s.name != "replace"] == ["authorize", "copy", "verify"]
+        copies = [u for m, u in transport.requests[start:] if u.path.endswith(":copy")]
+        assert [u.params.get("allowReplace") for u in copies] == ["true"]
+        assert by_name(await session.status())["invoices"][0] is SyncStatus.IN_SYNC
+    assert "edited" in (h.world.resources[CU_SECONDARY].analyzers["invoices"].description or "")
+
+
+async def test_a_grant_that_expired_before_the_copy_fails_the_job_and_the_next_sync_asks_anew(
+    tmp_path: Path,
+) -> None:
+    h = cu_harness(tmp_path)
+
+    def a_day_passes(event: ProgressEvent) -> None:
+        if event.step == "copy" and event.percent is None and event.state is JobState.RUNNING:
+            h.world.clock.advance(25 * 3600)  # between the grant and the copy
+
+    async with h.session(on_event=a_day_passes) as session:
+        [job] = await session.execute(await session.plan())
+        assert job.state is JobState.FAILED and "expired" in (job.error or "")
+        assert "NEW copy authorization" in (job.error or "")
+        status, reason = by_name(await session.status())["invoices"]
+        assert status is SyncStatus.FAILED and "expired" in reason
+    async with h.session() as session:
+        [again] = await session.execute(await session.plan())
+        assert again.state is JobState.SUCCEEDED, again.error
+        assert [s.name for s in again.steps].count("authorize") == 1  # a fresh grant, in a new job
+    assert list(h.world.resources[CU_SECONDARY].analyzers) == ["invoices"]
+
+
+# ------------------------------------------------------------------------------------------ Language
+
+
+def language_harness(tmp_path: Path, version: str = "2023-04-01") -> Harness:
+    world = fast_world()
+    profile = language_profile(world, version)
+    world.add_project(
+        LANGUAGE_PRIMARY,
+        "tickets",
+        description="Support tickets",
+        trained_models=("v1", "v2"),
+        deployments={"prod": "v2", "staging": "v2"},
+    )
+    return Harness(world, profile, tmp_path / "journal.sqlite3")
+
+
+def jobs_on(world: World, resource: str, kind: str) -> int:
+    return sum(1 for j in world.resources[resource].language_jobs.values() if j.kind == kind)
+
+
+def assert_replicated(world: World) -> None:
+    project = world.resources[LANGUAGE_SECONDARY].projects["tickets"]
+    assert set(project.trained_models) == {"v2"}
+    assert {d.name: d.model_label for d in project.deployments.values()} == {"prod": "v2", "staging": "v2"}
+    assert jobs_on(world, LANGUAGE_SECONDARY, "import") == 1, "imported twice"
+    assert jobs_on(world, LANGUAGE_SECONDARY, "train") == 1, "trained twice"
+
+
+@pytest.mark.parametrize("version", LANGUAGE_VERSIONS)
+async def test_a_project_is_exported_imported_trained_and_deployed_then_in_sync(
+    tmp_path: Path, version: str
+) -> None:
+    h = language_harness(tmp_path, version)
+    events: list[ProgressEvent] = []
+    async with h.session(on_event=events.append) as session:
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.MISSING
+        plans = await session.plan()
+        assert [c.name for c in plans[0][1].copies] == ["tickets"]
+        [job] = await session.execute(plans)
+        assert job.state is JobState.SUCCEEDED, job.error
+        assert [s.name for s in job.steps] == LANGUAGE_STEPS
+        train = job.steps[2].detail
+        assert train["model_label"] == "v2" and train["training_config_version"] == "2022-05-01"
+        assert train["evaluation"]["kind"] == "percentage"
+        assert job.steps[3].detail["deployments"] == ["prod", "staging"]
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
+    assert_replicated(h.world)
+    steps = [(e.step, e.step_index, e.step_count) for e in events if e.step in LANGUAGE_STEPS]
+    assert {(s, i) for s, i, _ in steps} == {(s, i + 1) for i, s in enumerate(LANGUAGE_STEPS)}
+    assert {c for _, _, c in steps} == {5}
+    training = [e.percent for e in events if e.step == "train" and e.percent is not None]
+    assert training[-1] == 100 and all(0 <= p <= 100 for p in training)
+    documents = [d["location"] for d in h.world.resources[LANGUAGE_PRIMARY].projects["tickets"].documents]
+    assert_journal_clean(h, secrets=(*documents, '"assets"'))  # the exported project stays in memory
+
+
+async def test_a_primary_change_drifts_the_project_and_replace_imports_it_again(tmp_path: Path) -> None:
+    h = language_harness(tmp_path)
+    async with h.session() as session:
+        await session.execute(await session.plan())
+        h.world.clock.advance(3600)
+        h.world.touch(LANGUAGE_PRIMARY, "project", "tickets")
+        status, reason = by_name(await session.status())["tickets"]
+        assert status is SyncStatus.DRIFTED and "primary changed" in reason
+        [(_, refused)] = await session.plan()
+        assert refused.copies == [] and refused.refusals[0].name == "tickets"
+        [job] = await session.execute(await session.plan(replace_drifted=True))
+        assert job.state is JobState.SUCCEEDED, job.error
+        assert "delete-outdated" not in [s.name for s in job.steps]  # the import overwrites
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
+    primary = h.world.resources[LANGUAGE_PRIMARY].projects["tickets"]
+    secondary = h.world.resources[LANGUAGE_SECONDARY].projects["tickets"]
+    assert len(secondary.documents) == len(primary.documents)
+    assert jobs_on(h.world, LANGUAGE_SECONDARY, "import") == 2
+
+
+async def test_a_secondary_that_cannot_serve_is_drifted_with_the_reason(tmp_path: Path) -> None:
+    h = language_harness(tmp_path)
+    for name in ("imported-only", "not-deployed"):
+        h.world.add_project(LANGUAGE_PRIMARY, name, trained_models=("v1",), deployments={"prod": "v1"})
+    h.world.clock.advance(60)
+    h.world.add_project(LANGUAGE_SECONDARY, "imported-only")
+    h.world.add_project(LANGUAGE_SECONDARY, "not-deployed", trained_models=("v1",))
+    async with h.session() as session:
+        found = by_name(await session.status())
+    assert found["imported-only"] == (
+        SyncStatus.DRIFTED,
+        "on the secondary westus2 but imported but not trained",
+    )
+    assert found["not-deployed"] == (
+        SyncStatus.DRIFTED,
+        "on the secondary westus2 but trained but not deployed",
+    )
+
+
+def kill_at(step: str, *, polling: bool) -> Callable[[ProgressEvent], None]:
+    """A hook that kills the run once: as `step` starts (the previous one done), or at its first poll."""
+    fired: list[bool] = []
+
+    def hook(event: ProgressEvent) -> None:
+        if fired or event.step != step or event.state is not JobState.RUNNING:
+            return
+        if (event.percent is not None) == polling:
+            fired.append(True)
+            raise Killed(f"killed at {step}")
+
+    return hook
+
+
+@pytest.mark.parametrize(
+    ("step", "polling"),
+    [
+        ("import", False),
+        ("train", False),
+        ("deploy", False),
+        ("verify", False),
+        ("export", True),
+        ("import", True),
+        ("train", True),
+        ("deploy", True),
+    ],
+    ids=lambda v: str(v),
+)
+async def test_killed_between_or_during_steps_then_resumed_imports_and_trains_once(
+    tmp_path: Path, step: str, polling: bool
+) -> None:
+    h = language_harness(tmp_path)
+    async with h.session(on_event=kill_at(step, polling=polling)) as session:
+        with pytest.raises(Killed):
+            await session.execute(await session.plan())
+        [job] = session.journal.unfinished_jobs("test")
+        assert job.state is JobState.RUNNING  # what kill -9 leaves behind
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.COPYING
+    async with h.session() as session:
+        [done] = await session.resume()
+        assert done.state is JobState.SUCCEEDED, done.error
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
+    assert_replicated(h.world)
+    ran = [s.name for s in done.steps if s.state is JobState.SUCCEEDED]
+    assert ran[-4:] == LANGUAGE_STEPS[1:]
+    # the exported body lives in memory only: a new process that has not imported yet exports again
+    exports_again = (step, polling) in (("import", False), ("export", True))
+    assert jobs_on(h.world, LANGUAGE_PRIMARY, "export") == (2 if exports_again else 1)
+
+
+def forget_operation_urls(h: Harness, step: str) -> None:
+    """The answer to `step`'s request never reached the journal: the service got it, we never knew."""
+    with sqlite3.connect(h.journal_path) as db:
+        db.execute("UPDATE steps SET operation_url = NULL WHERE name = ?", (step,))
+
+
+@pytest.mark.parametrize("step", ["import", "train"])
+async def test_a_lost_answer_to_import_or_train_is_found_again_not_repeated(
+    tmp_path: Path, step: str
+) -> None:
+    h = language_harness(tmp_path)
+    async with h.session(on_event=kill_at(step, polling=True)) as session:
+        with pytest.raises(Killed):
+            await session.execute(await session.plan())
+    forget_operation_urls(h, step)
+    h.world.clock.advance(120)  # the service finished meanwhile
+    async with h.session() as session:
+        [done] = await session.resume()
+        assert done.state is JobState.SUCCEEDED, done.error
+    assert_replicated(h.world)
+    assert jobs_on(h.world, LANGUAGE_PRIMARY, "export") == 1
+
+
+async def test_the_primary_going_down_after_the_export_does_not_stop_the_copy(tmp_path: Path) -> None:
+    h = language_harness(tmp_path)
+
+    def primary_down(event: ProgressEvent) -> None:
+        if event.step == "import" and event.percent is None:
+            h.world.faults.set_outage("eastus", True)
+
+    async with h.session(on_event=primary_down) as session:
+        [job] = await session.execute(await session.plan())
+        assert job.state is JobState.SUCCEEDED, job.error  # the rest of the job needs only the target
+        [status] = await session.status()
+        assert Side.PRIMARY in status.errors and status.pairs[0].status is SyncStatus.UNKNOWN
+    h.world.faults.set_outage("eastus", False)
+    async with h.session() as session:
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
+    assert_replicated(h.world)
+
+
+async def test_the_primary_going_down_during_the_export_leaves_a_resumable_job(tmp_path: Path) -> None:
+    h = language_harness(tmp_path)
+    h.world.job_seconds = 200.0  # an export long enough to be seen running (0.1 s of real time)
+
+    def primary_down(event: ProgressEvent) -> None:
+        if event.step == "export" and event.percent is not None:  # accepted, being polled
+            h.world.faults.set_outage("eastus", True)
+
+    poller = Poller(default_interval=0.001, min_interval=0.001, backoff_base=0.001, max_failures=2)
+    async with h.session(on_event=primary_down, poller=poller) as session:
+        [job] = await session.execute(await session.plan())
+        assert job.state is JobState.RUNNING and "jobs resume" in (job.error or "")
+    assert jobs_on(h.world, LANGUAGE_SECONDARY, "import") == 0  # nothing half-imported
+    h.world.faults.set_outage("eastus", False)
+    async with h.session() as session:
+        [done] = await session.resume()
+        assert done.state is JobState.SUCCEEDED, done.error
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
+    assert_replicated(h.world)
+
+
+async def test_a_429_storm_while_training_is_polled_is_waited_out(tmp_path: Path) -> None:
+    h = language_harness(tmp_path)
+    storms: list[bool] = []
+
+    def storm(event: ProgressEvent) -> None:
+        if event.step == "train" and event.percent is not None and not storms:
+            storms.append(True)
+            h.world.faults.throttle(1.0, retry_after=0, resource=LANGUAGE_SECONDARY, count=12)
+
+    async with h.session(on_event=storm) as session:
+        [job] = await session.execute(await session.plan())
+        assert job.state is JobState.SUCCEEDED, job.error
+    assert h.world.faults.throttling == []  # every one of the 12 429s was answered and waited out
+    assert_replicated(h.world)

@@ -1,0 +1,93 @@
+"""The dashboard's wording, pure: filters, the gutter, readiness, health and job lines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from regionsync.domain import JobState, ProgressEvent, Side, SyncStatus
+from regionsync.errors import RegionSyncError
+from regionsync.tui.health import HealthMeter, Sample
+from regionsync.tui.model import JobLine, SideHealth, gutter_text, parse_filter
+
+NOW = datetime(2024, 12, 2, 15, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("query", "statuses", "words"),
+    [
+        ("missing", {SyncStatus.MISSING}, ()),
+        ("status:drifted", {SyncStatus.DRIFTED}, ()),
+        ("In Sync", {SyncStatus.IN_SYNC}, ()),
+        ("unknown inv", {SyncStatus.UNKNOWN}, ("inv",)),
+        ("w2-2023", set(), ("w2-2023",)),
+        ("", set(), ()),
+    ],
+)
+def test_filter_words_are_statuses_or_text(
+    query: str, statuses: set[SyncStatus], words: tuple[str, ...]
+) -> None:
+    row_filter = parse_filter(query)
+    assert row_filter.statuses == frozenset(statuses) and row_filter.words == words
+
+
+def test_the_gutter_is_a_glyph_and_a_word() -> None:
+    assert gutter_text(SyncStatus.IN_SYNC) == "═ in sync"
+    assert gutter_text(SyncStatus.COPYING, 62) == "⟳ copying 62%"
+    assert gutter_text(SyncStatus.UNKNOWN) == "? unknown"
+
+
+def test_health_words_say_what_is_wrong() -> None:
+    ok = SideHealth(Side.PRIMARY, ("eastus",), True, True, 38.2, NOW)
+    assert ok.words() == "● reachable · key ok · 38 ms · 15:30:00"
+    down = SideHealth(Side.SECONDARY, ("westus2",), False, None, None, NOW, "unreachable: connection refused")
+    assert down.words() == "✗ unreachable: connection refused · 15:30:00" and not down.ok
+    refused = SideHealth(Side.SECONDARY, ("westus2",), True, False, None, NOW, "key refused")
+    assert refused.words() == "✗ reachable · key refused · 15:30:00"
+    assert SideHealth(Side.PRIMARY, ()).words() == "… checking"
+
+
+def test_the_health_meter_tells_outage_key_and_latency_apart() -> None:
+    meter = HealthMeter(timer=lambda: 0.0)
+    meter._samples.extend([
+        Sample(Side.PRIMARY, 0.012),
+        Sample(Side.PRIMARY, 0.040),
+        Sample(Side.SECONDARY, 0.001, RegionSyncError("down", code="Unreachable")),
+    ])
+    summary = meter.summary(NOW)
+    assert summary[Side.PRIMARY].ok and summary[Side.PRIMARY].latency_ms == pytest.approx(40.0)
+    assert summary[Side.SECONDARY].reachable is False
+    meter.start()
+    meter._samples.append(Sample(Side.SECONDARY, 0.01, RegionSyncError("no", code="401", status=401)))
+    second = meter.summary(NOW)[Side.SECONDARY]
+    assert second.reachable is True and second.key_accepted is False
+
+
+def test_a_job_line_follows_its_events() -> None:
+    line = JobLine(job_id="j1", asset_name="w2-2023", target="westus2")
+
+    def event(step: str, index: int, count: int, state: JobState, percent: int | None = None,
+              message: str | None = None) -> ProgressEvent:
+        return ProgressEvent(job_id="j1", asset_name="w2-2023", step=step, step_index=index, step_count=count,
+                             state=state, percent=percent, message=message)
+
+    line = line.apply(event("copy", 2, 3, JobState.RUNNING, 62), NOW)
+    assert line.step_words() == "step 2/3 copy" and line.bar_percent == 62
+    failed = event("failed", 0, 0, JobState.FAILED, message="target full")
+    later = line.apply(failed, NOW + timedelta(seconds=41))
+    assert later.step == "copy" and later.error == "target full" and later.step_words() == "failed"
+    assert later.elapsed(NOW + timedelta(hours=1)) == "0:41", "a finished job's time stops"
+    paused = line.apply(event("interrupted", 0, 0, JobState.RUNNING, message="interrupted: region down"), NOW)
+    assert paused.interrupted and paused.step_words() == "interrupted"
+
+
+def test_the_cli_ui_command_does_not_import_textual() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, regionsync.cli.ui; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "False"
