@@ -109,14 +109,19 @@ def clear_faults(emulator: Emulator) -> None:
 
 
 def wait_while_running(
-    proc: subprocess.Popen[str], predicate: Callable[[], bool], *, timeout: float = 20.0
+    proc: subprocess.Popen[str],
+    predicate: Callable[[], bool],
+    *,
+    what: str = "the kill point",
+    timeout: float = 20.0,
 ) -> None:
-    """Wait until `predicate()` holds; fail at once (with the process's output) if `proc` ends first."""
+    """Wait until `predicate()` holds; fail at once if `proc` ends first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         if proc.poll() is not None:
-            raise AssertionError(f"the CLI ended (exit {proc.returncode}) before the kill point")
+            command = " ".join(map(str, proc.args[2:4]))  # e.g. "regionsync sync"
+            raise AssertionError(f"`{command}` ended (exit {proc.returncode}) before {what}")
         time.sleep(0.01)
-    raise AssertionError("timed out waiting for the kill point")
+    raise AssertionError(f"timed out waiting for {what}")

@@ -5,10 +5,11 @@ names a new GUID per copy, so a duplicate would show as a second `payslips-2020`
 killed with SIGKILL
 
 * while the target answers the authorize request,
-* after the source accepted the copy request, before its answer reached the CLI (the CLI is
-  frozen with SIGSTOP while the request is held by a latency fault, the service accepts the copy
-  and answers into the socket, then SIGKILL — the emulator, like uvicorn, drops a request whose
-  client is gone before the request is handled, so a plain kill there would lose the request),
+* after the source accepted the copy request, before its answer reached the CLI: the CLI is
+  frozen with SIGSTOP while a latency fault holds its request, the service accepts the copy and
+  answers into a socket nobody reads, then SIGKILL. (A plain kill while the request is held loses
+  the request instead: the emulator reads the body after the latency, and uvicorn answers a
+  disconnected client's body read with `http.disconnect`.)
 * while the copy operation runs and is polled,
 * during verify (v2.1 reads the target), or — where verify needs no request (v4: the finished
   operation names the copied model) — right after the service finished the copy.
@@ -110,7 +111,7 @@ class KillPoint:
 
 POINTS = (
     KillPoint("authorize", _authorizing, copy_accepted=False, latency={SECONDARY: 600}),
-    KillPoint("copy-answer-lost", _copy_sent, copy_accepted=True, answer_lost=True, latency={PRIMARY: 1200}),
+    KillPoint("copy-answer-lost", _copy_sent, copy_accepted=True, answer_lost=True, latency={PRIMARY: 1000}),
     KillPoint("polling", _polling, copy_accepted=True, copy_seconds=40.0),
     KillPoint("verify", _verifying, copy_accepted=True, latency={PRIMARY: 800, SECONDARY: 400}),
 )
@@ -142,7 +143,12 @@ def test_kill_9_at_each_step_then_resume_loses_nothing_and_copies_once(
             # service accept the copy and answer into a socket nobody reads any more.
             time.sleep(SEND_MARGIN)
             proc.send_signal(signal.SIGSTOP)
-            wait_while_running(emulator.proc, lambda: _copies_started(emulator, read_journal(cli.journal)))
+            wait_while_running(
+                emulator.proc,
+                lambda: _copies_started(emulator, read_journal(cli.journal)),
+                what="the service accepting the copy the frozen CLI sent",
+                timeout=10,
+            )
         killed_at = datetime.now(UTC)
         proc.kill()
     finally:

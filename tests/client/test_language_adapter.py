@@ -159,17 +159,18 @@ async def test_a_result_link_to_another_host_is_refused_before_the_key_goes_ther
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_a_wrong_key_is_explained_without_the_key(
-    world: World, client: httpx.AsyncClient, version: str
+@pytest.mark.parametrize("wrong", [SOURCE, TARGET])
+async def test_a_wrong_key_on_either_side_is_explained_without_the_key(
+    world: World, client: httpx.AsyncClient, version: str, wrong: str
 ) -> None:
     language_world(world)
     bad_key = "fedcba9876543210fedcba9876543210"
-    target = adapter(world, TARGET, client, version, key=bad_key)
+    side = adapter(world, wrong, client, version, key=bad_key)
     with pytest.raises(RegionSyncError) as denied:
-        await target.list_assets(AssetKind.PROJECT)
+        await side.list_assets(AssetKind.PROJECT)
     assert denied.value.status == 401 and denied.value.remedy == Remedy.FIX_CREDENTIALS
-    assert "secondary" in denied.value.what
-    assert bad_key not in denied.value.explain() + repr(denied.value) + repr(target)
+    assert ("primary" if wrong == SOURCE else "secondary") in denied.value.what
+    assert bad_key not in denied.value.explain() + repr(denied.value) + repr(side) + repr(side.http)
 
 
 async def test_a_failed_job_is_explained(world: World, client: httpx.AsyncClient) -> None:

@@ -1,5 +1,6 @@
-"""What the SDK conformance tests share: the emulator served on loopback from a background thread, and
-azure-core transports whose `sleep` moves the emulator's clock instead of waiting.
+"""What the SDK conformance tests share: the emulated world, the emulator served on loopback from a
+background thread, and azure-core transports that record every exchange and whose `sleep` moves the
+emulator's clock instead of waiting.
 
 The official Azure SDKs are synchronous (requests) or asynchronous clients that own their own I/O, so
 the emulator runs where they cannot block it: `serve(world)` on its own event loop in a daemon thread,
@@ -35,7 +36,7 @@ CU_BARE = "contoso-cu-swc-bare"
 CU_API_VERSION = "2025-11-01"
 CU_MODELS = {"completion": "gpt-4.1", "embedding": "text-embedding-3-large"}
 COPY_SECONDS = 6.0
-SCENARIO_SPEED = 60.0
+LIVE_CLOCK_SPEED = 60.0
 """Emulated seconds per real second where a test runs on a live clock (a copy then takes 0.1 s)."""
 POLL_HINT_SECONDS = 2.0
 """The emulator asks pollers to come back after this long (emulated seconds, one for one when frozen)."""

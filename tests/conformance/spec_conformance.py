@@ -1,5 +1,5 @@
 """Checking what the emulator answered against the wire contract: the OpenAPI (swagger 2.0) specs in
-`/work/shared/specs/` (override with `REGIONSYNC_SPECS`).
+`../shared/specs/` beside the repository (override with `REGIONSYNC_SPECS`).
 
 The SDK transports record every exchange; `spec_problems(exchanges)` finds, for each, the operation of
 the right spec (by path prefix and `api-version`) and the response declared for its status (`default`
@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SPECS = Path(os.environ.get("REGIONSYNC_SPECS", "/work/shared/specs"))
+SPECS = Path(os.environ.get("REGIONSYNC_SPECS") or Path(__file__).resolve().parents[3] / "shared" / "specs")
+"""The repository's sibling `../shared/specs` (where DESIGN.md puts the wire contract)."""
 
 SPEC_FILES: dict[tuple[str, str | None], str] = {
     ("formrecognizer/v2.1", None): "document-intelligence/v2.1.json",
@@ -67,7 +68,10 @@ class Exchange:
 
 @cache
 def load_spec(name: str) -> dict[str, Any]:
-    spec: dict[str, Any] = json.loads((SPECS / name).read_text(encoding="utf-8"))
+    path = SPECS / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no spec at {path}: set REGIONSYNC_SPECS to the folder of the OpenAPI specs")
+    spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return spec
 
 

@@ -32,9 +32,9 @@ from azure.core.exceptions import (
 from azure.core.polling.base_polling import LROBasePolling
 from conformance_support import (
     COPY_SECONDS,
+    LIVE_CLOCK_SPEED,
     POLL_HINT_SECONDS,
     POLLING_INTERVAL,
-    SCENARIO_SPEED,
     SOURCE,
     TARGET,
     ClockedAsyncTransport,
@@ -224,7 +224,7 @@ def test_retry_policy_honours_throttling_and_server_errors(emulator: World, wire
 
 def test_stock_transport_on_a_running_clock() -> None:
     """No injected sleep: the SDK's own transport waits the real seconds of the emulator's Retry-After."""
-    world = new_world(speed=SCENARIO_SPEED)
+    world = new_world(speed=LIVE_CLOCK_SPEED)
     with ThreadedEmulator(world):
         source = DocumentIntelligenceAdministrationClient(world.endpoint(SOURCE), key_of(world, SOURCE))
         target = DocumentIntelligenceAdministrationClient(world.endpoint(TARGET), key_of(world, TARGET))

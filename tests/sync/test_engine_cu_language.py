@@ -81,6 +81,26 @@ def assert_journal_clean(h: Harness, *, secrets: tuple[str, ...]) -> None:
         assert secret not in text, f"{secret!r} reached the journal"
 
 
+def kill_at(step: str, *, polling: bool) -> Callable[[ProgressEvent], None]:
+    """A hook that kills the run once: as `step` starts (the previous one done), or at its first poll."""
+    fired: list[bool] = []
+
+    def hook(event: ProgressEvent) -> None:
+        if fired or event.step != step or event.state is not JobState.RUNNING:
+            return
+        if (event.percent is not None) == polling:
+            fired.append(True)
+            raise Killed(f"killed at {step}")
+
+    return hook
+
+
+def forget_operation_urls(h: Harness, step: str) -> None:
+    """The answer to `step`'s request never reached the journal: the service got it, we never knew."""
+    with sqlite3.connect(h.journal_path) as db:
+        db.execute("UPDATE steps SET operation_url = NULL WHERE name = ?", (step,))
+
+
 # ------------------------------------------------------------------------------- Content Understanding
 
 
@@ -208,6 +228,26 @@ async def test_a_grant_that_expired_before_the_copy_fails_the_job_and_the_next_s
     assert list(h.world.resources[CU_SECONDARY].analyzers) == ["invoices"]
 
 
+@pytest.mark.parametrize("replace", [False, True], ids=["new", "replace"])
+async def test_a_lost_copy_answer_is_found_on_the_target_not_repeated(tmp_path: Path, replace: bool) -> None:
+    """Killed after the target accepted the copy, before its Operation-Location was journaled."""
+    h = cu_harness(tmp_path)
+    if replace:
+        h.world.add_analyzer(CU_SECONDARY, "invoices", description="outdated", models=MODELS)
+        h.world.clock.advance(60)
+        h.world.touch(CU_PRIMARY, "analyzer", "invoices")
+    async with h.session(on_event=kill_at("copy", polling=True)) as session:
+        with pytest.raises(Killed):
+            await session.execute(await session.plan(replace_drifted=replace))
+    forget_operation_urls(h, "copy")
+    async with h.session() as session:
+        [done] = await session.resume()
+        assert done.state is JobState.SUCCEEDED, done.error
+        assert [s.name for s in done.steps].count("authorize") == 1  # no second grant, no second copy
+        assert by_name(await session.status())["invoices"][0] is SyncStatus.IN_SYNC
+    assert len(h.world.resources[CU_SECONDARY].analyzer_operations) == 1
+
+
 # ------------------------------------------------------------------------------------------ Language
 
 
@@ -303,20 +343,6 @@ async def test_a_secondary_that_cannot_serve_is_drifted_with_the_reason(tmp_path
     )
 
 
-def kill_at(step: str, *, polling: bool) -> Callable[[ProgressEvent], None]:
-    """A hook that kills the run once: as `step` starts (the previous one done), or at its first poll."""
-    fired: list[bool] = []
-
-    def hook(event: ProgressEvent) -> None:
-        if fired or event.step != step or event.state is not JobState.RUNNING:
-            return
-        if (event.percent is not None) == polling:
-            fired.append(True)
-            raise Killed(f"killed at {step}")
-
-    return hook
-
-
 @pytest.mark.parametrize(
     ("step", "polling"),
     [
@@ -351,12 +377,6 @@ async def test_killed_between_or_during_steps_then_resumed_imports_and_trains_on
     # the exported body lives in memory only: a new process that has not imported yet exports again
     exports_again = (step, polling) in (("import", False), ("export", True))
     assert jobs_on(h.world, LANGUAGE_PRIMARY, "export") == (2 if exports_again else 1)
-
-
-def forget_operation_urls(h: Harness, step: str) -> None:
-    """The answer to `step`'s request never reached the journal: the service got it, we never knew."""
-    with sqlite3.connect(h.journal_path) as db:
-        db.execute("UPDATE steps SET operation_url = NULL WHERE name = ?", (step,))
 
 
 @pytest.mark.parametrize("step", ["import", "train"])

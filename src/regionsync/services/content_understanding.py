@@ -26,7 +26,8 @@ deleting ones are not.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
@@ -42,6 +43,9 @@ from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec, standard_
 PREBUILT_PREFIX = "prebuilt-"
 LISTED_STATES = frozenset({"ready", "creating"})
 """Analyzer statuses that count as existing (failed and deleting ones do not)."""
+
+Run = Callable[[CopyContext], Awaitable[StepOutcome]]
+Recover = Callable[[CopyContext], Awaitable[StepOutcome | None]]
 
 
 @dataclass(frozen=True)
@@ -440,22 +444,17 @@ class ContentUnderstandingAdapter:
 
 def _analyzer_step(step: StepSpec) -> StepSpec:
     if step.name == "verify":
-        return StepSpec(step.name, _with_warnings(step), runs=step.runs)
+        return dataclasses.replace(step, run=_with_warnings(step.run))
     if step.name == "copy" and step.recover is not None:
-        return StepSpec(
-            step.name,
-            step.run,
-            runs=step.runs,
-            needs=step.needs,
-            restart_from=step.restart_from,
-            recover=_replace_aware(step),
-        )
+        return dataclasses.replace(step, recover=_replace_aware(step.recover))
     return step
 
 
-def _with_warnings(step: StepSpec) -> Any:
-    async def verify(c: CopyContext) -> StepOutcome:
-        outcome = await step.run(c)
+def _with_warnings(verify: Run) -> Run:
+    """Verify, then record the service's warnings on the copy (e.g. another completion model)."""
+
+    async def run(c: CopyContext) -> StepOutcome:
+        outcome = await verify(c)
         status = c.statuses.get("copy")
         result = status.raw.get("result") if status is not None else None
         if isinstance(result, Mapping):
@@ -469,19 +468,19 @@ def _with_warnings(step: StepSpec) -> Any:
             outcome.detail["warnings"] = warnings
         return outcome
 
-    return verify
+    return run
 
 
-def _replace_aware(step: StepSpec) -> Any:
-    recover = step.recover
-    assert recover is not None
+def _replace_aware(recover: Recover) -> Recover:
+    """On a replace, a ready target analyzer that still differs from the source is the drifted copy:
+    the lost copy request did not take effect (copy again), rather than a copy that landed."""
 
-    async def recover_copy(c: CopyContext) -> StepOutcome | None:
+    async def run(c: CopyContext) -> StepOutcome | None:
         if c.replace and c.job.target_id:
             target = await c.target.get_asset(c.kind, c.job.target_id)
             source = await c.source_asset()
             if target is not None and target.state == "ready" and target.fingerprint != source.fingerprint:
-                return None  # still the drifted copy: the copy did not take effect
+                return None
         return await recover(c)
 
-    return recover_copy
+    return run

@@ -337,10 +337,17 @@ class LanguageAdapter:
         context: str,
         params: Mapping[str, str] | None = None,
         json: Any = None,
+        idempotent: bool | None = None,
     ) -> StartedOperation:
-        """Send a job request (202 + operation-location, host-pinned)."""
+        """Send a job request (202 + operation-location, host-pinned). `idempotent` lets the HTTP
+        layer resend it after a lost answer (an export or a deployment, never an import or training)."""
         response = await self.http.request(
-            method, path, params={**self._params, **(params or {})}, json=json, context=context
+            method,
+            path,
+            params={**self._params, **(params or {})},
+            json=json,
+            idempotent=idempotent,
+            context=context,
         )
         location = response.headers.get("operation-location")
         if not location:
@@ -359,6 +366,7 @@ class LanguageAdapter:
             "POST",
             self._path(name, "/:export"),
             params={"stringIndexType": STRING_INDEX_TYPE},
+            idempotent=True,  # a second export is harmless
             context=f"Exporting project {name}",
         )
 
@@ -406,6 +414,7 @@ class LanguageAdapter:
             "PUT",
             self._path(name, f"/deployments/{quote(deployment, safe='')}"),
             json={"trainedModelLabel": label},
+            idempotent=True,  # deploying the same model again changes nothing
             context=f"Deploying {name}/{label} as {deployment}",
         )
 
@@ -646,6 +655,7 @@ def _watch_all(adapter: LanguageAdapter, urls: list[str]) -> Callable[[], Awaita
     done: dict[str, OperationStatus] = {}
 
     async def watch() -> OperationStatus:
+        hints: list[float] = []
         for url in urls:
             if url not in done:
                 status = await adapter.poll(url)
@@ -653,9 +663,15 @@ def _watch_all(adapter: LanguageAdapter, urls: list[str]) -> Callable[[], Awaita
                     return status
                 if status.state is JobState.SUCCEEDED:
                     done[url] = status
+                elif status.retry_after is not None:
+                    hints.append(status.retry_after)
         if len(done) == len(urls):
             return OperationStatus(state=JobState.SUCCEEDED, percent=100)
-        return OperationStatus(state=JobState.RUNNING, percent=len(done) * 100 // len(urls))
+        return OperationStatus(
+            state=JobState.RUNNING,
+            percent=len(done) * 100 // len(urls),
+            retry_after=max(hints) if hints else None,
+        )
 
     return watch
 

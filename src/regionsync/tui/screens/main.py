@@ -5,10 +5,12 @@ action. The tabs share one DiffTable (a page per kind), so switching tabs is a r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Tab, Tabs
 
 from regionsync.domain import AssetKind, Service
@@ -18,6 +20,8 @@ from regionsync.tui.widgets.diff_view import DiffView
 from regionsync.tui.widgets.filter_bar import FilterBar
 from regionsync.tui.widgets.header import AppHeader
 from regionsync.tui.widgets.jobs_panel import JobsPanel
+
+W = TypeVar("W", bound=Widget)
 
 
 def tab_id(kind: AssetKind) -> str:
@@ -38,6 +42,7 @@ class MainScreen(Screen[None]):
         order = list(KIND_TITLES)
         self.tabs = sorted(dict.fromkeys(tabs), key=lambda t: order.index(t[1]))
         self.kinds = [kind for _, kind in self.tabs] or [AssetKind.MODEL]
+        self._children_by_name: dict[str, Widget] = {}
 
     def compose(self) -> ComposeResult:
         yield AppHeader(self.profile)
@@ -52,23 +57,29 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.diff.table.focus()
 
-    # -- typed accessors -----------------------------------------------------------------------------
+    # -- typed accessors (looked up once: progress updates use them many times a second) --------------
 
     @property
     def header(self) -> AppHeader:
-        return self.query_one(AppHeader)
+        return self._child("header", AppHeader)
 
     @property
     def jobs_panel(self) -> JobsPanel:
-        return self.query_one(JobsPanel)
+        return self._child("jobs", JobsPanel)
 
     @property
     def filter_bar(self) -> FilterBar:
-        return self.query_one(FilterBar)
+        return self._child("filter", FilterBar)
 
     @property
     def diff(self) -> DiffView:
-        return self.query_one(DiffView)
+        return self._child("diff", DiffView)
+
+    def _child(self, name: str, kind: type[W]) -> W:
+        found = self._children_by_name.get(name)
+        if found is None or not found.is_attached:
+            found = self._children_by_name[name] = self.query_one(kind)
+        return found  # type: ignore[return-value]
 
     @property
     def active_view(self) -> DiffView:

@@ -3,14 +3,29 @@ row has its status (and what the filter keeps)."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from regionsync.domain import AssetKind
 from regionsync.tui.model import DiffRow, RowFilter
 from regionsync.tui.widgets.diff_table import DiffTable, PaneTitle, ReconcileStats
+
+
+class ReasonLine(Widget):
+    """One line under the diff; repainted in place as the cursor moves (never relaid out)."""
+
+    DEFAULT_CSS = """
+    ReasonLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    """
+
+    text: reactive[str] = reactive("", layout=False)
+
+    def render(self) -> RenderResult:
+        return Text(self.text, no_wrap=True, overflow="ellipsis")
 
 
 class DiffView(Vertical):
@@ -18,28 +33,26 @@ class DiffView(Vertical):
 
     DEFAULT_CSS = """
     DiffView { height: 1fr; }
-    DiffView > .reason {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-        color: $text-muted;
-    }
     """
 
     def __init__(self, first: AssetKind, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._first = first
+        self._table: DiffTable | None = None
+        self._reason: ReasonLine | None = None
 
     def compose(self) -> ComposeResult:
         yield DiffTable(id="diff-table")
-        yield Static("", classes="reason", markup=False)
+        yield ReasonLine()
 
     def on_mount(self) -> None:
-        self.table.show_page(self._first.value)
+        self._table = self.query_one(DiffTable)
+        self._reason = self.query_one(ReasonLine)
+        self._table.show_page(self._first.value)
 
     @property
     def table(self) -> DiffTable:
-        return self.query_one(DiffTable)
+        return self._table if self._table is not None else self.query_one(DiffTable)
 
     @property
     def kind(self) -> AssetKind:
@@ -81,4 +94,5 @@ class DiffView(Vertical):
             )
         if row is not None:
             parts.append(f"{row.name}: {row.reason}")
-        self.query_one(".reason", Static).update(" · ".join(parts))
+        reason = self._reason if self._reason is not None else self.query_one(ReasonLine)
+        reason.text = " · ".join(parts)

@@ -63,28 +63,34 @@ class JobRow(Horizontal):
         self.line = line
         self._now = now
         self._shown: JobLine | None = None
+        self._composed_title = line.title
+        self._bar: ProgressBar | None = None
+        self._info: JobInfo | None = None
 
     def compose(self) -> ComposeResult:
+        self._composed_title = self.line.title
         yield Label(self.line.title, classes="title", markup=False)
         yield ProgressBar(total=100, show_eta=False, show_percentage=False)
         yield Static("", classes="error", markup=False)
         yield JobInfo()
 
     def on_mount(self) -> None:
+        self._bar = self.query_one(ProgressBar)
+        self._info = self.query_one(JobInfo)
         self.show(self.line, self._now)
 
     def show(self, line: JobLine, now: datetime | None) -> None:
         """Show `line` (before the row's children exist, it is kept for `on_mount`)."""
         self.line = line
         self._now = now
-        if not self.children:
+        if self._bar is None or self._info is None:
             return
         before = self._shown
         self._shown = line
-        if before is None or before.title != line.title:
+        if (before.title if before is not None else self._composed_title) != line.title:
             self.query_one(".title", Label).update(line.title)
         if before is None or before.bar_percent != line.bar_percent:
-            self.query_one(ProgressBar).update(progress=line.bar_percent)
+            self._bar.update(progress=line.bar_percent)
         failed = line.state is JobState.FAILED
         interrupted = line.interrupted and not failed
         if before is None or (before.state, before.interrupted, before.error) != (
@@ -100,7 +106,7 @@ class JobRow(Horizontal):
                 self.query_one(".error", Static).update(line.error or waiting)
         elapsed = line.elapsed(now) if now is not None else ""
         percent = f"{line.bar_percent}%  " if not (failed or interrupted) else ""
-        self.query_one(JobInfo).text = percent + line.step_words() + (f" · {elapsed}" if elapsed else "")
+        self._info.text = percent + line.step_words() + (f" · {elapsed}" if elapsed else "")
 
 
 class JobsPanel(VerticalScroll):
