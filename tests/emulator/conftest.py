@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import httpx
 import pytest
+from emulator_constants import (
+    CU_MODELS,
+    CU_OTHER_KEY,
+    CU_SOURCE_KEY,
+    CU_TARGET_KEY,
+    LANG_SOURCE_KEY,
+    LANG_TARGET_KEY,
+    OTHER_KEY,
+    SOURCE_KEY,
+    START,
+    TARGET_KEY,
+)
 
 from regionsync.emulator import Clock, EmulatorTransport, World
-
-START = datetime(2024, 5, 1, 18, 46, 36, tzinfo=UTC)
-SOURCE_KEY = "source-key-1"
-TARGET_KEY = "target-key-1"
-OTHER_KEY = "other-key-1"
 
 
 @pytest.fixture
@@ -43,13 +49,6 @@ async def client(world: World) -> AsyncIterator[httpx.AsyncClient]:
 
 
 # --- Content Understanding and Language worlds ------------------------------------------------------
-
-CU_SOURCE_KEY = "cu-source-key-1"
-CU_TARGET_KEY = "cu-target-key-1"
-CU_OTHER_KEY = "cu-other-key-1"
-CU_MODELS = {"completion": "gpt-4.1", "embedding": "text-embedding-3-large"}
-LANG_SOURCE_KEY = "lang-source-key-1"
-LANG_TARGET_KEY = "lang-target-key-1"
 
 
 @pytest.fixture

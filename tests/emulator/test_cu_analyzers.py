@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import CU_SOURCE_KEY, CU_TARGET_KEY, SOURCE_KEY
 from cu_wire import CU_VERSION, analyzer, cu_url, get, key
+from emulator_constants import CU_SOURCE_KEY, CU_TARGET_KEY, SOURCE_KEY
 from emulator_wire import v3_url
 
 from regionsync.emulator import World

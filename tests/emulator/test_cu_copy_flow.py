@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-from conftest import CU_MODELS, CU_SOURCE_KEY, CU_TARGET_KEY, START
 from cu_wire import CU_VERSION, analyzer, copy, cu_url, get, grant, key
+from emulator_constants import CU_MODELS, CU_SOURCE_KEY, CU_TARGET_KEY, START
 from emulator_wire import TIMESTAMP
 
 from regionsync.emulator import World

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from conftest import CU_OTHER_KEY, CU_SOURCE_KEY, CU_TARGET_KEY
 from cu_wire import CU_VERSION, analyzer, copy, cu_url, get, grant, key
+from emulator_constants import CU_OTHER_KEY, CU_SOURCE_KEY, CU_TARGET_KEY
 
 from regionsync.emulator import World
 from regionsync.emulator.problems import UNAUTHORIZED_MESSAGE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import SOURCE_KEY, TARGET_KEY
+from emulator_constants import SOURCE_KEY, TARGET_KEY
 from emulator_wire import authorize_v3, copy_v3, key, v3_url
 
 from regionsync.emulator import World

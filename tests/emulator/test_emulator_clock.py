@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from conftest import SOURCE_KEY, START, TARGET_KEY
+from emulator_constants import SOURCE_KEY, START, TARGET_KEY
 from emulator_wire import authorize_v3, copy_v3, key, v3_url
 
 from regionsync.emulator import Clock, EmulatorTransport, World

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SOURCE_KEY, TARGET_KEY
+from emulator_constants import SOURCE_KEY, TARGET_KEY
 from emulator_wire import (
     V3_VERSIONS,
     authorize_v3,

@@ -6,7 +6,7 @@ import json
 
 import httpx
 import pytest
-from conftest import SOURCE_KEY, TARGET_KEY
+from emulator_constants import SOURCE_KEY, TARGET_KEY
 from emulator_wire import authorize_v3, authorize_v21, copy_v3, copy_v21, key, legacy_id, v3_url, v21_url
 
 from regionsync.emulator import EmulatorTransport, World

@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 import pytest
-from conftest import OTHER_KEY, SOURCE_KEY, TARGET_KEY
+from emulator_constants import OTHER_KEY, SOURCE_KEY, TARGET_KEY
 from emulator_wire import V3_VERSIONS, authorize_v3, copy_v3, key, v3_url, v21_url
 
 from regionsync.emulator import World

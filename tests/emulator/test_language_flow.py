@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LANG_SOURCE_KEY, LANG_TARGET_KEY, START
+from emulator_constants import LANG_SOURCE_KEY, LANG_TARGET_KEY, START
 from emulator_wire import TIMESTAMP
 from language_wire import FILE_VERSION_FIELD, LANGUAGE_VERSIONS, MULTI_KIND, call, get, lang_url
 

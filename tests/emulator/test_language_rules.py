@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LANG_SOURCE_KEY, LANG_TARGET_KEY
+from emulator_constants import LANG_SOURCE_KEY, LANG_TARGET_KEY
 from language_wire import FILE_VERSION_FIELD, LANGUAGE_VERSIONS, call, get
 
 from regionsync.emulator import World

@@ -35,7 +35,7 @@ from urllib.parse import quote
 from regionsync.domain import Asset, AssetKind, JobState, Service
 from regionsync.errors import RegionSyncError, Remedy, bad_response, from_service_error, read_error_object
 from regionsync.services.base import CopyAuthorization, OperationStatus, Peer, ResourceInfo, StartedOperation
-from regionsync.services.document_intelligence import _STATES, _digest, _when
+from regionsync.services.bodies import OPERATION_STATES, digest, when
 from regionsync.services.http import AzureHttp
 from regionsync.services.retry import parse_retry_after
 from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec, standard_recipe
@@ -118,10 +118,10 @@ def analyzer_asset(item: Mapping[str, Any], deployments: Mapping[str, str] | Non
         name=analyzer_id,
         state=str(item.get("status") or "ready"),
         description=description,
-        created=_when(item.get("createdAt")),
-        modified=_when(item.get("lastModifiedAt")),
+        created=when(item.get("createdAt")),
+        modified=when(item.get("lastModifiedAt")),
         tags={str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {},
-        fingerprint=_digest({"description": description or "", "fieldSchema": schema, "models": models}),
+        fingerprint=digest({"description": description or "", "fieldSchema": schema, "models": models}),
         details=details,
     )
 
@@ -374,7 +374,7 @@ class ContentUnderstandingAdapter:
         )
         body = response.body
         status = str(body.get("status") or "")
-        state = _STATES.get(status.lower())
+        state = OPERATION_STATES.get(status.lower())
         if state is None:
             raise bad_response(
                 self.http.endpoint,

@@ -20,11 +20,8 @@ like is compared with like. v2.1: modelName + isComposed. Prebuilt models are ne
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -40,6 +37,8 @@ from regionsync.errors import (
     request_id_of,
 )
 from regionsync.services.base import CopyAuthorization, OperationStatus, Peer, ResourceInfo, StartedOperation
+from regionsync.services.bodies import OPERATION_STATES, digest, when
+from regionsync.services.bodies import tags as read_tags
 from regionsync.services.http import AzureHttp
 from regionsync.services.retry import parse_retry_after
 
@@ -178,35 +177,7 @@ VERSIONS: dict[str, VersionSpec] = {
 }
 """The four API versions regionsync speaks to Document Intelligence, keyed by api-version."""
 
-_STATES: dict[str, JobState] = {
-    "notstarted": JobState.PENDING,
-    "running": JobState.RUNNING,
-    "succeeded": JobState.SUCCEEDED,
-    "failed": JobState.FAILED,
-    "canceled": JobState.CANCELED,
-    "cancelled": JobState.CANCELED,
-}
-
-
 # ------------------------------------------------------------------------------------------ body readers
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _digest(data: Any) -> str:
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def _tags(value: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
 
 
 def _asset_v3(kind: AssetKind, spec: KindSpec, item: Mapping[str, Any]) -> Asset | None:
@@ -214,7 +185,7 @@ def _asset_v3(kind: AssetKind, spec: KindSpec, item: Mapping[str, Any]) -> Asset
     if not isinstance(asset_id, str) or not asset_id or asset_id.startswith(PREBUILT_PREFIX):
         return None
     description = item.get("description") if isinstance(item.get("description"), str) else None
-    tags = _tags(item.get("tags"))
+    tags = read_tags(item.get("tags"))
     print_data: dict[str, Any] = {"description": description or "", "tags": tags}
     doc_types = item.get("docTypes")
     if isinstance(doc_types, Mapping):
@@ -233,10 +204,10 @@ def _asset_v3(kind: AssetKind, spec: KindSpec, item: Mapping[str, Any]) -> Asset
         name=asset_id,
         state="ready",
         description=description,
-        created=_when(item.get("createdDateTime")),
-        modified=_when(item.get("modifiedDateTime")),
+        created=when(item.get("createdDateTime")),
+        modified=when(item.get("modifiedDateTime")),
         tags=tags,
-        fingerprint=_digest(print_data),
+        fingerprint=digest(print_data),
         details=details,
     )
 
@@ -254,9 +225,9 @@ def _asset_v2(kind: AssetKind, spec: KindSpec, item: Mapping[str, Any]) -> Asset
         id=asset_id,
         name=model_name or asset_id,
         state=str(info.get("status") or "ready"),
-        created=_when(info.get("createdDateTime")),
-        modified=_when(info.get("lastUpdatedDateTime")),
-        fingerprint=_digest({"modelName": model_name or "", "isComposed": composed}),
+        created=when(info.get("createdDateTime")),
+        modified=when(info.get("lastUpdatedDateTime")),
+        fingerprint=digest({"modelName": model_name or "", "isComposed": composed}),
         details={"modelName": model_name or "", "isComposed": composed, "fingerprint_of": "details"},
     )
 
@@ -517,7 +488,7 @@ class DocumentIntelligenceAdapter:
         )
         id_fields = tuple(dict.fromkeys(k.id_field for k in self.spec.kinds.values()))
         op = _OPERATION_READERS[self.spec.shape](response.body, id_fields)
-        state = _STATES.get(op.status.lower())
+        state = OPERATION_STATES.get(op.status.lower())
         if state is None:
             raise self._bad(f"unknown operation status {op.status!r}", response.status, response)
         error = None

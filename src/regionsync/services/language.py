@@ -34,7 +34,7 @@ from urllib.parse import quote
 from regionsync.domain import Asset, AssetKind, JobState, Service
 from regionsync.errors import RegionSyncError, Remedy, bad_response, from_service_error, read_error_object
 from regionsync.services.base import CopyAuthorization, OperationStatus, Peer, ResourceInfo, StartedOperation
-from regionsync.services.document_intelligence import _digest, _when
+from regionsync.services.bodies import OPERATION_STATES, digest, when
 from regionsync.services.http import AzureHttp
 from regionsync.services.retry import parse_retry_after
 from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec
@@ -50,14 +50,9 @@ NOT_TRAINED = "imported but not trained"
 NOT_DEPLOYED = "trained but not deployed"
 
 _JOB_STATES: dict[str, JobState] = {
-    "notstarted": JobState.PENDING,
-    "running": JobState.RUNNING,
+    **OPERATION_STATES,
     "cancelling": JobState.RUNNING,
-    "succeeded": JobState.SUCCEEDED,
-    "failed": JobState.FAILED,
     "partiallycompleted": JobState.FAILED,
-    "cancelled": JobState.CANCELED,
-    "canceled": JobState.CANCELED,
 }
 
 
@@ -126,9 +121,9 @@ def project_asset(item: Mapping[str, Any], version: LanguageVersion) -> Asset | 
         return None
     description = item.get("description") if isinstance(item.get("description"), str) else None
     kind = version.kind_of(item.get("projectKind")) or str(item.get("projectKind") or "")
-    modified = _when(item.get("lastModifiedDateTime"))
-    trained = _when(item.get("lastTrainedDateTime"))
-    deployed = _when(item.get("lastDeployedDateTime"))
+    modified = when(item.get("lastModifiedDateTime"))
+    trained = when(item.get("lastTrainedDateTime"))
+    deployed = when(item.get("lastDeployedDateTime"))
     language = item.get("language")
     multilingual = bool(item.get("multilingual", False))
     return Asset(
@@ -136,9 +131,9 @@ def project_asset(item: Mapping[str, Any], version: LanguageVersion) -> Asset | 
         id=name,
         name=name,
         description=description,
-        created=_when(item.get("createdDateTime")),
+        created=when(item.get("createdDateTime")),
         modified=modified,
-        fingerprint=_digest(
+        fingerprint=digest(
             {
                 "description": description or "",
                 "kind": kind,
@@ -396,7 +391,7 @@ class LanguageAdapter:
         jobs = await self._all(self._path(name, "/train/jobs"), f"Listing the training jobs of {name}")
         for job in jobs:
             result = job.get("result") if isinstance(job.get("result"), Mapping) else {}
-            created = _when(job.get("createdDateTime"))
+            created = when(job.get("createdDateTime"))
             state = _JOB_STATES.get(str(job.get("status") or "").lower())
             if result.get("modelLabel") != label or state in (JobState.FAILED, JobState.CANCELED, None):
                 continue
