@@ -15,29 +15,34 @@ import sys
 import tempfile
 from pathlib import Path
 
-PAIRS = {
-    # profile: (api version, primary resource, secondary resource)
-    "contoso": ("2024-11-30", "contoso-di-eus", "contoso-di-wus2"),
-    "fabrikam": ("2.1", "fabrikam-fr-weu", "fabrikam-fr-neu"),
+PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
+    # profile: [(service, api version, primary resource, secondary resource)]
+    "contoso": [
+        ("document-intelligence", "2024-11-30", "contoso-di-eus", "contoso-di-wus2"),
+        ("content-understanding", "2025-11-01", "contoso-cu-wus", "contoso-cu-swc"),
+        ("language", "2023-04-01", "contoso-lang-eus", "contoso-lang-wus2"),
+    ],
+    "fabrikam": [("document-intelligence", "2.1", "fabrikam-fr-weu", "fabrikam-fr-neu")],
 }
 
 
 def write_profiles(path: Path, resources: dict[str, dict[str, object]], env: dict[str, str]) -> None:
     """A profile per demo pair; each key goes to an environment variable the profile names."""
     lines = ['default_profile = "contoso"', ""]
-    for profile, (version, primary, secondary) in PAIRS.items():
-        if primary not in resources or secondary not in resources:
-            continue
-        lines += [f"[profiles.{profile}.document-intelligence]", f'api_version = "{version}"']
-        for side, name in (("primary", primary), ("secondary", secondary)):
-            res = resources[name]
-            variable = "REGIONSYNC_DEMO_KEY_" + name.upper().replace("-", "_")
-            env[variable] = str(res["keys"][0])  # type: ignore[index]
-            lines.append(
-                f'{side} = {{ endpoint = "{res["endpoint"]}", region = "{res["region"]}", '
-                f'resource_id = "{res["resource_id"]}", key = "env:{variable}" }}'
-            )
-        lines.append("")
+    for profile, pairs in PAIRS.items():
+        for service, version, primary, secondary in pairs:
+            if primary not in resources or secondary not in resources:
+                continue
+            lines += [f"[profiles.{profile}.{service}]", f'api_version = "{version}"']
+            for side, name in (("primary", primary), ("secondary", secondary)):
+                res = resources[name]
+                variable = "REGIONSYNC_DEMO_KEY_" + name.upper().replace("-", "_")
+                env[variable] = str(res["keys"][0])  # type: ignore[index]
+                lines.append(
+                    f'{side} = {{ endpoint = "{res["endpoint"]}", region = "{res["region"]}", '
+                    f'resource_id = "{res["resource_id"]}", key = "env:{variable}" }}'
+                )
+            lines.append("")
     path.write_text("\n".join(lines))
     path.chmod(0o600)
 
