@@ -74,7 +74,7 @@ def test_a_region_outage_in_the_middle_of_a_sync_loses_nothing(cli: Cli, emulato
 
 
 def test_a_429_storm_and_5xx_are_ridden_out(cli: Cli, emulator: Emulator) -> None:
-    emulator.admin_post("faults/throttle", {"share": 0.5, "retry_after": 1, "count": 6})
+    emulator.admin_post("faults/throttle", {"share": 0.5, "retry_after": 1, "count": 3})
     emulator.admin_post("faults/errors", {"share": 0.3, "status": 503, "count": 3})
     result = cli.run("sync", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -106,3 +106,20 @@ async def test_journaled_jobs_show_at_start_and_unfinished_ones_resume(dashboard
         jobs = journal.list_jobs()
     assert len(jobs) == 2, "resuming never starts a second job"
     assert {j.id: j.state for j in jobs}[job.id] is JobState.SUCCEEDED
+
+
+async def test_a_worker_failure_is_explained_in_a_modal_not_a_traceback(dashboard: Dashboard) -> None:
+    from regionsync.tui.screens.error import ErrorScreen
+
+    with Journal(dashboard.journal_path) as journal:
+        journal.create_job(pending_job(dashboard, "orphan").model_copy(update={"service": Service.LANGUAGE}))
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        text = screen_text(app)
+        assert "Resuming the journaled jobs failed" in text
+        assert "has no language pair" in text and "What to do:" in text and "Traceback" not in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.main_screen is app.screen, "the dashboard goes on"

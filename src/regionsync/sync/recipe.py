@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from regionsync.domain import Asset, AssetKind, Job, JobState
@@ -36,6 +37,8 @@ class StepOutcome:
     """A custom watcher (default: the `runs` side's adapter polls `operation_url`)."""
     target_id: str | None = None
     """The id the asset gets on the target, once known."""
+    started: datetime | None = None
+    """When the operation started, if before now (a resumed job): the poller times it from then."""
 
 
 @dataclass

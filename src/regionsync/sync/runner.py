@@ -208,7 +208,13 @@ class Runner:
         outcome: StepOutcome | None = None
         if resume is not None and resume.operation_url:
             index = resume.index
-            outcome = StepOutcome(operation_url=resume.operation_url, detail=dict(resume.detail))
+            # Look at once (it may have finished while we were gone), timed from when it started.
+            outcome = StepOutcome(
+                operation_url=resume.operation_url,
+                detail=dict(resume.detail),
+                retry_after=0.0,
+                started=resume.started,
+            )
         elif resume is not None and resume.state is JobState.RUNNING and spec.recover is not None:
             index = resume.index
             outcome = await spec.recover(ctx)
@@ -268,7 +274,7 @@ class Runner:
             origin=SideInfo(side=Side.PRIMARY, endpoint=peer.endpoint, region="", resource_id="").origin,
             kind=f"{job.service}:{job.kind}:{spec.name}",
             poll=outcome.poll or poll_url,
-            started_at=self.clock(),
+            started_at=self.clock() - _age(outcome.started),
             retry_after=outcome.retry_after,
             on_status=progress,
         )
@@ -325,6 +331,15 @@ class Runner:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _age(started: datetime | None) -> float:
+    """Seconds since `started` (0 when unknown or in the future)."""
+    if started is None:
+        return 0.0
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    return max(0.0, (_now() - started).total_seconds())
 
 
 def _peer(info: SideInfo) -> Peer:

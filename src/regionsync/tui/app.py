@@ -232,8 +232,8 @@ class RegionSyncApp(App[None]):
     async def _open_session(self, factory: SessionFactory) -> None:
         try:
             session = factory()
-        except RegionSyncError as error:
-            await self.push_screen(WelcomeScreen(error))
+        except Exception as error:  # a profile that cannot be opened is explained, never a traceback
+            await self.push_screen(WelcomeScreen(as_error(error)))
             return
         self.session = session
         session.runner.on_event = self._on_progress_event
@@ -254,6 +254,7 @@ class RegionSyncApp(App[None]):
         self.set_interval(1.0, self._tick, name="elapsed")
 
     async def on_unmount(self) -> None:
+        gc.unfreeze()  # what `_settle_heap` froze is ordinary garbage again once the app is gone
         session = self.session
         if session is None:
             return

@@ -86,6 +86,8 @@ class DiffRow:
     secondary: SideCell | None
     percent: int | None = None
     ids: tuple[str, ...] = ()
+    search: str = ""
+    """The name and ids, case-folded once, for the `/` filter."""
 
     @property
     def gutter(self) -> str:
@@ -100,7 +102,7 @@ class DiffRow:
         return replace(self, status=SyncStatus.COPYING, percent=percent, reason=reason)
 
     def search_text(self) -> str:
-        return " ".join((self.name, *self.ids)).casefold()
+        return self.search or " ".join((self.name, *self.ids)).casefold()
 
 
 def gutter_text(status: SyncStatus, percent: int | None = None) -> str:
@@ -124,6 +126,7 @@ def diff_row(service: Service, pair: AssetPair) -> DiffRow:
         secondary=SideCell.of(pair.secondary),
         percent=_percent_in(pair.reason) if pair.status is SyncStatus.COPYING else None,
         ids=ids,
+        search=" ".join((pair.name, *ids)).casefold(),
     )
 
 
