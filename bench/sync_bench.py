@@ -2,9 +2,9 @@
 
 The emulator runs as `regionsync emulator` (which serves through `regionsync.emulator.serve`) in its
 own process, on real loopback sockets, at speed 1 with a fixed copy time and a per-request latency
-fault on every resource, so that neither side's CPU hides in the other's event loop. The engine is
-the real `SyncSession` (adapters, runner, poller, journal) with its own httpx client; an event
-hook on that client counts every request it sends.
+fault on every resource, so that the service's CPU does not hide in the engine's event loop. The
+engine is the real `SyncSession` (adapters, runner, poller, journal) with its own httpx client; an
+event hook on that client counts every request it sends.
 
 1. Sync 200 missing models at concurrency 16 (plan included): elapsed over the floor
    (copy time × ⌈200 / 16⌉) ≤ 1.15, and ≥ 10× faster than the documented flow done plainly —
@@ -12,7 +12,9 @@ hook on that client counts every request it sends.
    model after another — run here on a sample and scaled linearly to 200.
 2. Requests per copied model ≤ 4 (authorize, copy, polls, verify), with the breakdown.
 3. Status of 5,000 models per side ≤ 0.55 × listing the two sides one after the other (the same
-   adapters, the same client; best of a few runs each).
+   adapters, the same client; best of a few runs each). Each region is its own emulator process
+   here, as two Azure regions are two services: one process would serve both sides' pages from
+   one event loop and add a contention Azure does not have (`--shared-emulator` shows it).
 
     .venv/bin/python -m bench sync_bench
     .venv/bin/python bench/sync_bench.py [--copies 200] [--concurrency 16] [--copy-seconds 1.5]
@@ -66,13 +68,15 @@ class Settings:
     sample: int
     status_models: int
     status_rounds: int
+    shared_emulator: bool
 
 
 # -- the emulator, in its own process -----------------------------------------------------------
 
 
-def scenario(s: Settings) -> str:
-    """The bench world: a source with `copies` models, two empty targets, and a big in-sync pair."""
+def scenario(s: Settings, resources: dict[str, int], prefix: str) -> str:
+    """A bench world: `resources` (name → how many models `prefix`0001… it holds), every request
+    `latency_ms` slower, copies taking `copy_seconds` at speed 1."""
     lines = [
         "[clock]",
         "speed = 1.0",
@@ -82,13 +86,11 @@ def scenario(s: Settings) -> str:
         'kind = "latency"',
         f"ms = {s.latency_ms}",
     ]
-    models = {SOURCE: s.copies, TARGET: 0, PLAIN_TARGET: 0, BIG_SOURCE: s.status_models}
-    models[BIG_TARGET] = s.status_models
-    for name, count in models.items():
+    limit = max(250, 2 * max(resources.values(), default=0))
+    for name, count in resources.items():
         lines += ["", "[[resource]]", f'name = "{name}"', f'region = "{REGIONS[name]}"']
-        lines.append(f"custom_model_limit = {max(250, 2 * (s.copies + s.status_models))}")
+        lines.append(f"custom_model_limit = {limit}")
         if count:
-            prefix = "doc-" if name in (BIG_SOURCE, BIG_TARGET) else "model-"
             lines += ["", "[[resource.generate]]", f"count = {count}", f'prefix = "{prefix}"']
     return "\n".join(lines) + "\n"
 
@@ -107,7 +109,10 @@ class Emulator:
                 self.proc.kill()
 
 
-def start_emulator(path: Path) -> Emulator:
+def start_emulator(folder: Path, name: str, text: str) -> Emulator:
+    """`regionsync emulator --json` on the scenario `text`, in its own process."""
+    path = folder / f"{name}.toml"
+    path.write_text(text)
     proc = subprocess.Popen(
         [sys.executable, "-m", "regionsync", "emulator", "--scenario", str(path), "--port", "0", "--json"],
         stdout=subprocess.PIPE,
@@ -123,12 +128,11 @@ def start_emulator(path: Path) -> Emulator:
     return Emulator(proc, {r["name"]: r for r in info["resources"]})
 
 
-def profile(emulator: Emulator, primary: str, secondary: str) -> Profile:
+def profile(primary: dict[str, Any], secondary: dict[str, Any]) -> Profile:
     """A v4 profile on two emulated resources; keys in environment variables, as users give them."""
 
-    def side(name: str) -> SideConfig:
-        res = emulator.resources[name]
-        variable = "RS_BENCH_KEY_" + name.upper().replace("-", "_")
+    def side(res: dict[str, Any]) -> SideConfig:
+        variable = "RS_BENCH_KEY_" + str(res["name"]).upper().replace("-", "_")
         os.environ[variable] = res["keys"][0]
         return SideConfig(
             endpoint=res["endpoint"],
@@ -164,7 +168,10 @@ async def engine_sync(emulator: Emulator, s: Settings, journal: Path) -> dict[st
         counts[classify(request)] += 1
 
     session = SyncSession(
-        "bench", profile(emulator, SOURCE, TARGET), journal=Journal(journal), concurrency=s.concurrency
+        "bench",
+        profile(emulator.resources[SOURCE], emulator.resources[TARGET]),
+        journal=Journal(journal),
+        concurrency=s.concurrency,
     )
     session.client.event_hooks = {"request": [count], "response": []}
     async with session:
@@ -228,8 +235,10 @@ async def plain_flow(emulator: Emulator, s: Settings) -> dict[str, Any]:
 # -- 3: status vs listing both sides one after the other -----------------------------------------
 
 
-async def status_vs_listing(emulator: Emulator, s: Settings, journal: Path) -> dict[str, Any]:
-    session = SyncSession("bench-status", profile(emulator, BIG_SOURCE, BIG_TARGET), journal=Journal(journal))
+async def status_vs_listing(
+    primary: dict[str, Any], secondary: dict[str, Any], s: Settings, journal: Path
+) -> dict[str, Any]:
+    session = SyncSession("bench-status", profile(primary, secondary), journal=Journal(journal))
     async with session:
         [pair] = session.pairs
 
@@ -268,16 +277,24 @@ def verdict(ok: bool) -> str:
 
 
 async def measure(s: Settings) -> int:
-    with tempfile.TemporaryDirectory(prefix="regionsync-bench-") as tmp:
-        path = Path(tmp) / "scenario.toml"
-        path.write_text(scenario(s))
-        emulator = start_emulator(path)
+    with tempfile.TemporaryDirectory(prefix="regionsync-bench-") as name:
+        tmp = Path(name)
+        copies = {SOURCE: s.copies, TARGET: 0, PLAIN_TARGET: 0}
+        emulator = start_emulator(tmp, "copies", scenario(s, copies, "model-"))
         try:
-            sync = await engine_sync(emulator, s, Path(tmp) / "journal.sqlite3")
+            sync = await engine_sync(emulator, s, tmp / "journal.sqlite3")
             plain = await plain_flow(emulator, s)
-            status = await status_vs_listing(emulator, s, Path(tmp) / "status.sqlite3")
         finally:
             emulator.stop()
+        big = {BIG_SOURCE: s.status_models, BIG_TARGET: s.status_models}
+        worlds = [big] if s.shared_emulator else [{n: c} for n, c in big.items()]
+        emulators = [start_emulator(tmp, f"status-{i}", scenario(s, w, "doc-")) for i, w in enumerate(worlds)]
+        try:
+            found = {n: r for e in emulators for n, r in e.resources.items()}
+            status = await status_vs_listing(found[BIG_SOURCE], found[BIG_TARGET], s, tmp / "status.sqlite3")
+        finally:
+            for emulator in emulators:
+                emulator.stop()
 
     floor = s.copy_seconds * math.ceil(s.copies / s.concurrency)
     ratio = sync["elapsed"] / floor
@@ -320,7 +337,10 @@ async def measure(s: Settings) -> int:
         f"{plain['requests'] / s.sample:.2f} per model; poller learnt "
         f"{_learnt(sync['poller'])}"
     )
-    print(f"3. status of {s.status_models} models per side (best of {s.status_rounds})")
+    served = (
+        "one emulator process for both regions" if s.shared_emulator else "one emulator process per region"
+    )
+    print(f"3. status of {s.status_models} models per side (best of {s.status_rounds}; {served})")
     print(
         f"   status {status['status']:.3f} s · both sides listed one after the other "
         f"{status['listing']:.3f} s · ratio {status_ratio:.3f}   target ≤ {TARGETS['status']}  "
@@ -355,6 +375,9 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=20, help="models the plain flow copies (scaled)")
     parser.add_argument("--status-models", type=int, default=5000)
     parser.add_argument("--status-rounds", type=int, default=3)
+    parser.add_argument(
+        "--shared-emulator", action="store_true", help="serve both status regions from one emulator process"
+    )
     args = parser.parse_args()
     settings = Settings(
         copies=args.copies,
@@ -364,6 +387,7 @@ def main() -> int:
         sample=min(args.sample, args.copies),
         status_models=args.status_models,
         status_rounds=args.status_rounds,
+        shared_emulator=args.shared_emulator,
     )
     return asyncio.run(measure(settings))
 

@@ -240,7 +240,7 @@ class RegionSyncApp(App[None]):
         self.meter.instrument(session)
         tabs = [(pair.service, kind) for pair in session.pairs for kind in pair.primary.kinds]
         main = MainScreen(self.profile_name or session.profile_name, tabs)
-        if isinstance(self.screen, WelcomeScreen):
+        if isinstance(self.top_screen, WelcomeScreen):
             await self.switch_screen(main)
         else:
             await self.push_screen(main)
@@ -268,8 +268,13 @@ class RegionSyncApp(App[None]):
     # -- state the bindings, the palette and the tests read ------------------------------------------
 
     @property
+    def top_screen(self) -> object | None:
+        """The screen on top, or None while the app starts or shuts down (`self.screen` raises then)."""
+        return self.screen_stack[-1] if self.screen_stack else None
+
+    @property
     def session_ready(self) -> bool:
-        return self.session is not None and isinstance(self.screen, MainScreen)
+        return self.session is not None and isinstance(self.top_screen, MainScreen)
 
     @property
     def main_screen(self) -> MainScreen | None:
@@ -321,7 +326,7 @@ class RegionSyncApp(App[None]):
         row a fast scroll passes (rebuilding the footer costs more than moving the cursor)."""
         row = self.selected_row()
         state = (
-            type(self.screen).__name__,
+            type(self.top_screen).__name__,
             row is not None,
             row is not None and row.copyable,
             self._copyable_count > 0,
@@ -333,7 +338,8 @@ class RegionSyncApp(App[None]):
 
     def _refresh_footer(self) -> None:
         self._footer_timer = None
-        self.refresh_bindings()
+        if self.top_screen is not None:
+            self.refresh_bindings()
 
     # -- refresh --------------------------------------------------------------------------------------
 
@@ -639,7 +645,7 @@ class RegionSyncApp(App[None]):
         self.push_screen(JobsScreen(jobs))
 
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
+        if not isinstance(self.top_screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_set_theme(self, name: str) -> None:
@@ -682,7 +688,7 @@ class RegionSyncApp(App[None]):
     # -- adding a profile ---------------------------------------------------------------------------------
 
     def action_add_profile(self) -> None:
-        if isinstance(self.screen, ProfileFormScreen):
+        if isinstance(self.top_screen, ProfileFormScreen):
             return
         self.push_screen(ProfileFormScreen(self._existing_profiles()), self._profile_entered)
 

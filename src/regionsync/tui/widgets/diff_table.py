@@ -123,7 +123,7 @@ class DiffTable(ScrollView, can_focus=True):
     DiffTable {
         height: 1fr;
         overflow-x: hidden;
-        overflow-y: auto;
+        overflow-y: scroll;
         background: $surface;
         scrollbar-size-vertical: 1;
     }
@@ -154,12 +154,12 @@ class DiffTable(ScrollView, can_focus=True):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First", show=False),
-        Binding("end", "jump(-1)", "Last", show=False),
+        Binding("up", "cursor(-1)", "Up", show=False, id="diff-up", tooltip="Previous asset."),
+        Binding("down", "cursor(1)", "Down", show=False, id="diff-down", tooltip="Next asset."),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="diff-page-up", tooltip="A page up."),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="diff-page-down", tooltip="A page down."),
+        Binding("home", "jump(0)", "First", show=False, id="diff-first", tooltip="First asset."),
+        Binding("end", "jump(-1)", "Last", show=False, id="diff-last", tooltip="Last asset."),
     ]
 
     class Highlighted(Message):
@@ -403,7 +403,19 @@ class DiffTable(ScrollView, can_focus=True):
             self.refresh_line(line)
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._page.visible) + HEADER_LINES)
+        """Follow the number of rows shown. The table's own size never depends on it (`height: 1fr`,
+        scrollbar always there), so only the scrollbar is updated — no relayout of the whole screen,
+        which a tab switch or a filter keystroke would otherwise pay for."""
+        size = Size(self.scrollable_content_region.width, len(self._page.visible) + HEADER_LINES)
+        if size == self.virtual_size:
+            return
+        update_scrollbars = getattr(self, "_scroll_update", None)
+        if self.is_mounted and self.size.height and callable(update_scrollbars):
+            self.set_reactive(DiffTable.virtual_size, size)
+            update_scrollbars(size)
+            self.refresh()
+        else:
+            self.virtual_size = size
 
     def action_cursor(self, step: int) -> None:
         self._move_to(self._page.cursor + step)
