@@ -13,41 +13,76 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
-    # profile: [(service, api version, primary resource, secondary resource)]
+if TYPE_CHECKING:
+    from regionsync.config import Profile
+    from regionsync.emulator import World
+
+DEMO_PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
+    # profile: [(service, api version, primary resource, secondary resource)] of the demo world
     "contoso": [
         ("document-intelligence", "2024-11-30", "contoso-di-eus", "contoso-di-wus2"),
         ("content-understanding", "2025-11-01", "contoso-cu-wus", "contoso-cu-swc"),
         ("language", "2023-04-01", "contoso-lang-eus", "contoso-lang-wus2"),
     ],
     "fabrikam": [("document-intelligence", "2.1", "fabrikam-fr-weu", "fabrikam-fr-neu")],
+    "northwind": [("document-intelligence", "2024-11-30", "northwind-di-eus2", "northwind-di-cus")],
 }
 
 
-def write_profiles(path: Path, resources: dict[str, dict[str, object]], env: dict[str, str]) -> None:
-    """A profile per demo pair; each key goes to an environment variable the profile names."""
-    lines = ['default_profile = "contoso"', ""]
-    for profile, pairs in PAIRS.items():
+def demo_profiles(
+    resources: Mapping[str, Mapping[str, Any]], env: MutableMapping[str, str]
+) -> dict[str, Profile]:
+    """The demo's profiles over `resources` (name → endpoint, region, resource_id, keys, encrypted?).
+
+    Each key goes to an environment variable the profile names, never to a file or the keyring.
+    """
+    from regionsync.config import Profile, ServiceProfile, SideConfig
+
+    profiles: dict[str, Profile] = {}
+    for profile, pairs in DEMO_PAIRS.items():
+        services: dict[str, ServiceProfile] = {}
         for service, version, primary, secondary in pairs:
             if primary not in resources or secondary not in resources:
                 continue
-            lines += [f"[profiles.{profile}.{service}]", f'api_version = "{version}"']
+            sides: dict[str, SideConfig] = {}
             for side, name in (("primary", primary), ("secondary", secondary)):
                 res = resources[name]
                 variable = "REGIONSYNC_DEMO_KEY_" + name.upper().replace("-", "_")
-                env[variable] = str(res["keys"][0])  # type: ignore[index]
-                lines.append(
-                    f'{side} = {{ endpoint = "{res["endpoint"]}", region = "{res["region"]}", '
-                    f'resource_id = "{res["resource_id"]}", key = "env:{variable}" }}'
+                env[variable] = str(res["keys"][0])
+                sides[side] = SideConfig(
+                    endpoint=str(res["endpoint"]),
+                    region=str(res["region"]),
+                    resource_id=str(res["resource_id"]),
+                    key=f"env:{variable}",
+                    encrypted=res.get("encrypted"),
                 )
-            lines.append("")
-    path.write_text("\n".join(lines))
-    path.chmod(0o600)
+            services[service] = ServiceProfile(api_version=version, **sides)
+        if services:
+            profiles[profile] = Profile.model_validate(services)
+    return profiles
+
+
+def world_resources(world: World) -> dict[str, dict[str, Any]]:
+    """An in-process world's resources in the shape `demo_profiles` reads."""
+    return {
+        name: {
+            "endpoint": world.endpoint(name),
+            "region": res.region,
+            "resource_id": res.resource_id,
+            "keys": res.keys,
+            "encrypted": res.encrypted,
+        }
+        for name, res in world.resources.items()
+    }
 
 
 def main() -> int:
+    from regionsync.config import Config, save_config
+
     with tempfile.TemporaryDirectory(prefix="regionsync-demo-") as tmp:
         home = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONSYNC_")}
@@ -67,7 +102,10 @@ def main() -> int:
                 return 1
             started = json.loads(line)
             resources = {r["name"]: r for r in started["resources"]}
-            write_profiles(home / "config.toml", resources, env)
+            save_config(
+                Config(default_profile="contoso", profiles=demo_profiles(resources, env)),
+                home / "config.toml",
+            )
             print(f"Emulator up (admin {started['admin']}); demo profiles in {home / 'config.toml'}\n")
             for args in (["status"], ["sync", "--dry-run"], ["status", "--profile", "fabrikam"]):
                 print(f"$ regionsync {' '.join(args)}", flush=True)

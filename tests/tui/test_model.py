@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from regionsync.domain import JobState, ProgressEvent, Side, SyncStatus
+from regionsync.domain import JobState, ProgressEvent, Service, Side, SyncStatus
 from regionsync.errors import RegionSyncError
-from regionsync.tui.health import HealthMeter, Sample
+from regionsync.sync.inventory import ServiceStatus
+from regionsync.sync.pair import SideInfo
+from regionsync.tui.health import HealthMeter
 from regionsync.tui.model import JobLine, SideHealth, gutter_text, parse_filter
 
 NOW = datetime(2024, 12, 2, 15, 30, tzinfo=UTC)
@@ -49,19 +51,32 @@ def test_health_words_say_what_is_wrong() -> None:
     assert SideHealth(Side.PRIMARY, ()).words() == "… checking"
 
 
+def _status(latency: dict[Side, float], errors: dict[Side, RegionSyncError]) -> ServiceStatus:
+    def side(which: Side) -> SideInfo:
+        return SideInfo(side=which, endpoint="http://127.0.0.1:1/x", region="r", resource_id="/x")
+
+    return ServiceStatus(
+        service=Service.DOCUMENT_INTELLIGENCE,
+        api_version="2024-11-30",
+        source=side(Side.PRIMARY),
+        target=side(Side.SECONDARY),
+        latency=latency,
+        errors=errors,
+    )
+
+
 def test_the_health_meter_tells_outage_key_and_latency_apart() -> None:
     meter = HealthMeter(timer=lambda: 0.0)
-    meter._samples.extend([
-        Sample(Side.PRIMARY, 0.012),
-        Sample(Side.PRIMARY, 0.040),
-        Sample(Side.SECONDARY, 0.001, RegionSyncError("down", code="Unreachable")),
-    ])
-    summary = meter.summary(NOW)
+    down = RegionSyncError("down", code="Unreachable")
+    statuses = [
+        _status({Side.PRIMARY: 0.012}, {Side.SECONDARY: down}),
+        _status({Side.PRIMARY: 0.040}, {Side.SECONDARY: down}),
+    ]
+    summary = meter.summary(statuses, NOW)
     assert summary[Side.PRIMARY].ok and summary[Side.PRIMARY].latency_ms == pytest.approx(40.0)
     assert summary[Side.SECONDARY].reachable is False
-    meter.start()
-    meter._samples.append(Sample(Side.SECONDARY, 0.01, RegionSyncError("no", code="401", status=401)))
-    second = meter.summary(NOW)[Side.SECONDARY]
+    refused = RegionSyncError("no", code="401", status=401)
+    second = meter.summary([_status({Side.PRIMARY: 0.01}, {Side.SECONDARY: refused})], NOW)[Side.SECONDARY]
     assert second.reachable is True and second.key_accepted is False
 
 

@@ -166,7 +166,7 @@ def plan_table(plan: Plan) -> Group:
         (f"{len(plan.copies)} to copy", "green" if plan.copies else ""),
         f", {len(plan.refusals)} refused, {plan.in_sync} in sync, {plan.extra} extra, {plan.copying} copying",
     )
-    if plan.quota and plan.quota.custom_limit is not None:
+    if plan.quota and plan.quota.limited and plan.quota.custom_limit is not None:
         head.append(f"  ·  target quota {plan.quota.custom_count}/{plan.quota.custom_limit}", style="dim")
     parts: list[Any] = [head]
     if plan.copies:
@@ -180,6 +180,8 @@ def plan_table(plan: Plan) -> Group:
             action = Text("replace", style="magenta") if c.replace else Text("copy", style="green")
             table.add_row(action, c.kind.value, c.name, c.target_id or "(new id)", c.reason)
         parts.append(table)
+        if plan.how:
+            parts.append(Text(f"How: {plan.how}. Every step is journaled.", style="dim"))
     if plan.refusals:
         table = Table(show_header=True, box=None, pad_edge=False)
         table.add_column("refused", style="red")

@@ -156,6 +156,9 @@ class ServiceEndpoint:
         faults = world.faults
         delay = faults.latency_seconds(region, resource.name)
         if delay > 0:
+            # A request the service has fully received is carried out even if its client is gone
+            # by the time it answers: read the body first, then take the added latency.
+            await request.body()
             await world.sleep(delay)
         if not resource.accepts_key(request.headers.get("ocp-apim-subscription-key")):
             return problem_response(problems.UNAUTHORIZED, flat_error)

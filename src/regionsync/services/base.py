@@ -29,6 +29,8 @@ class ResourceInfo:
 
     custom_count: int | None
     custom_limit: int | None
+    limited: bool = True
+    """False where the service sets no custom asset limit at all (nothing to check before a copy)."""
 
     @property
     def free(self) -> int | None:
@@ -91,6 +93,8 @@ class AssetAdapter(Protocol):
     kinds: tuple[AssetKind, ...]
     """The asset kinds this API version can list (`can_copy(kind)` says which it can also copy)."""
     copy_direction: Literal["target-authorizes", "source-grants"]
+    copy_story: str
+    """One sentence for confirmation screens: how a copy of this service is made."""
     """Who issues the copy authorization: DI's target (`authorizeCopy`) or CU's source (`grant`)."""
 
     def can_copy(self, kind: AssetKind) -> bool:

@@ -131,6 +131,10 @@ class ContentUnderstandingAdapter:
 
     service = Service.CONTENT_UNDERSTANDING
     copy_direction: Literal["target-authorizes", "source-grants"] = "source-grants"
+    copy_story = (
+        "the source grants the copy, the target copies the analyzer (its model deployments checked "
+        "first), regionsync polls the operation and checks the result"
+    )
     kinds: tuple[AssetKind, ...] = (AssetKind.ANALYZER,)
     keeps_ids = True
     replaces_in_place = True
@@ -226,7 +230,7 @@ class ContentUnderstandingAdapter:
 
     async def resource_info(self) -> ResourceInfo:
         """Content Understanding publishes no custom-analyzer count or limit."""
-        return ResourceInfo(custom_count=None, custom_limit=None)
+        return ResourceInfo(custom_count=None, custom_limit=None, limited=False)
 
     # ----------------------------------------------------------------------------------- pre-flight
 

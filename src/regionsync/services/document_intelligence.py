@@ -304,6 +304,10 @@ class DocumentIntelligenceAdapter:
 
     service = Service.DOCUMENT_INTELLIGENCE
     copy_direction: Literal["target-authorizes", "source-grants"] = "target-authorizes"
+    copy_story = (
+        "the target authorizes the copy, the source copies the model to it, regionsync polls the "
+        "operation and checks the model on the target"
+    )
 
     def __init__(self, http: AzureHttp, api_version: str, *, resource_id: str = "", region: str = "") -> None:
         if api_version not in VERSIONS:

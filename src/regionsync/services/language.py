@@ -201,6 +201,10 @@ class LanguageAdapter:
 
     service = Service.LANGUAGE
     copy_direction: Literal["target-authorizes", "source-grants"] = "target-authorizes"
+    copy_story = (
+        "regionsync exports the project from the source, imports it into the target, trains the model "
+        "the primary serves, deploys it under the primary's deployment names, then checks the target"
+    )
     """Unused: projects are copied by their own recipe (export → import → train → deploy)."""
     kinds: tuple[AssetKind, ...] = (AssetKind.PROJECT,)
     keeps_ids = True
@@ -262,7 +266,7 @@ class LanguageAdapter:
 
     async def resource_info(self) -> ResourceInfo:
         """The authoring API publishes no project count or limit."""
-        return ResourceInfo(custom_count=None, custom_limit=None)
+        return ResourceInfo(custom_count=None, custom_limit=None, limited=False)
 
     async def _get_or_none(self, path: str, context: str) -> dict[str, Any] | None:
         try:

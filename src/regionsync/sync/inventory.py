@@ -7,6 +7,8 @@ exception, so that what the other side holds stays visible during an outage.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from regionsync.domain import AssetKind, AssetPair, Service, Side
@@ -35,6 +37,8 @@ class ServiceStatus:
     target: SideInfo
     kinds: list[KindDiff] = field(default_factory=list)
     errors: dict[Side, RegionSyncError] = field(default_factory=dict)
+    latency: dict[Side, float] = field(default_factory=dict)
+    """Seconds the slowest successful listing of each side took (the header's health line)."""
 
     @property
     def pairs(self) -> list[AssetPair]:
@@ -45,11 +49,17 @@ class ServiceStatus:
         return readiness(self.pairs)
 
 
-async def _list(pair: ResourcePair, side: Side, kind: AssetKind) -> SideListing | RegionSyncError:
+async def _list(
+    pair: ResourcePair, side: Side, kind: AssetKind, timer: Callable[[], float]
+) -> tuple[SideListing | RegionSyncError, float]:
+    started = timer()
     try:
-        return SideListing(assets=tuple(await pair.adapter(side).list_assets(kind)))
+        listing: SideListing | RegionSyncError = SideListing(
+            assets=tuple(await pair.adapter(side).list_assets(kind))
+        )
     except RegionSyncError as exc:
-        return exc
+        listing = exc
+    return listing, timer() - started
 
 
 async def take_inventory(
@@ -58,22 +68,25 @@ async def take_inventory(
     source: Side = Side.PRIMARY,
     jobs: JobView | None = None,
     id_map: dict[str, str] | None = None,
+    timer: Callable[[], float] = time.perf_counter,
 ) -> ServiceStatus:
     """List every kind on both sides concurrently and compare them (source plays the primary)."""
     target = source.other
     kinds = list(pair.primary.kinds)
-    calls = [_list(pair, side, kind) for kind in kinds for side in (source, target)]
+    calls = [_list(pair, side, kind, timer) for kind in kinds for side in (source, target)]
     results = await asyncio.gather(*calls)
     src_info, dst_info = pair.info(source), pair.info(target)
     errors: dict[Side, RegionSyncError] = {}
+    latency: dict[Side, float] = {}
     diffs: list[KindDiff] = []
     for i, kind in enumerate(kinds):
         listings: list[SideListing] = []
-        for side, result in zip((source, target), results[2 * i : 2 * i + 2], strict=True):
+        for side, (result, seconds) in zip((source, target), results[2 * i : 2 * i + 2], strict=True):
             if isinstance(result, RegionSyncError):
                 errors.setdefault(side, result)
                 listings.append(SideListing(error=result.one_line()))
             else:
+                latency[side] = max(latency.get(side, 0.0), seconds)
                 listings.append(result)
         diffs.append(
             KindDiff(
@@ -98,4 +111,5 @@ async def take_inventory(
         target=dst_info,
         kinds=diffs,
         errors=errors,
+        latency=latency,
     )

@@ -58,6 +58,8 @@ class Plan:
     extra: int = 0
     copying: int = 0
     quota: ResourceInfo | None = None
+    how: str = ""
+    """How each copy is made, in one sentence (the service adapter's `copy_story`)."""
 
     @property
     def empty(self) -> bool:

@@ -169,6 +169,8 @@ class Poller:
         if per_endpoint < 1:
             raise ValueError("per_endpoint must be at least 1")
         self._clock = clock
+        self.clock = clock
+        """The poller's time source (the runner times operations with the same one)."""
         self._sleep = sleep
         self._per_endpoint = per_endpoint
         self._default_interval = default_interval
@@ -294,6 +296,9 @@ class Poller:
             delay = learnt * (1 + GUARD) - elapsed
         elif learnt is not None:
             delay = min(self._default_interval, max(learnt * SCOUT_LEAD, self._min_interval))
+        elif op.not_before > now:
+            # Nothing learnt and no percent to go by: the service's own Retry-After is the best hint.
+            delay = op.not_before - now
         else:
             delay = self._default_interval
         if op.misses:

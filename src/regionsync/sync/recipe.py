@@ -137,11 +137,11 @@ def standard_recipe(ctx: CopyContext) -> list[StepSpec]:
             return None
         url = await c.adapter(executor).find_copy_operation(c.kind, c.job.source_id, target_id)
         if url is not None:
-            return StepOutcome(operation_url=url)
+            return StepOutcome(operation_url=url, retry_after=0.0)  # found again: look at once
         existing = await c.target.get_asset(c.kind, target_id)
         if existing is None or existing.state not in ("ready", "creating"):
             return None
-        return StepOutcome(poll=lambda: _read_target(c, target_id))
+        return StepOutcome(poll=lambda: _read_target(c, target_id), retry_after=0.0)
 
     async def verify(c: CopyContext) -> StepOutcome:
         target_id = c.job.target_id or ""

@@ -34,6 +34,9 @@ from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec, recipe_fo
 
 ProgressSink = Callable[[ProgressEvent], None]
 
+MAX_RESTARTS = 2
+"""How often a job starts over after a call whose answer was lost and which did not take effect."""
+
 REPLACE_MARK = "replace"
 """A pending journal row recording that a job replaces a drifted copy (its detail says which)."""
 
@@ -222,6 +225,9 @@ class Runner:
                 self.journal.finish_step(job.id, index, state=JobState.CANCELED, error="did not take effect")
                 return None, True
         else:
+            if resume is not None and not resume.state.finished:
+                # The row a dead process left open: this step runs again in a row of its own.
+                self.journal.finish_step(job.id, resume.index, state=JobState.CANCELED, error="interrupted")
             index = self._next_index(job.id)
             self.journal.start_step(job.id, index, spec.name)
             try:
@@ -231,7 +237,18 @@ class Runner:
                     self.journal.finish_step(job.id, index, state=JobState.RUNNING, error=exc.one_line())
                     outcome = await spec.recover(ctx)
                     if outcome is None:
-                        raise
+                        # It did not take effect: start again (a fresh authorization), a few times at most.
+                        restarts = ctx.memory.get("restarts", 0)
+                        if restarts >= MAX_RESTARTS:
+                            self.journal.finish_step(
+                                job.id, index, state=JobState.FAILED, error=exc.one_line()
+                            )
+                            raise
+                        ctx.memory["restarts"] = restarts + 1
+                        self.journal.finish_step(
+                            job.id, index, state=JobState.CANCELED, error="did not take effect"
+                        )
+                        return None, True
                 else:
                     self.journal.finish_step(job.id, index, state=JobState.FAILED, error=exc.one_line())
                     raise

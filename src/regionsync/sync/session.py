@@ -7,6 +7,7 @@ Both the CLI and the dashboard drive the engine only through a SyncSession:
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from types import TracebackType
 
@@ -58,7 +59,20 @@ class SyncSession:
             profile_name, profile, client=self.client, services=services, retry=retry, sleep=sleep
         )
         self.poller = poller or Poller()
-        self.runner = Runner(journal, self.poller, on_event=on_event, concurrency=concurrency)
+        self.runner = Runner(
+            journal, self.poller, on_event=on_event, concurrency=concurrency, clock=self.poller.clock
+        )
+        self.timer: Callable[[], float] = time.perf_counter
+        """Times the listings (each side's latency in `status()`); a test or snapshot freezes it."""
+
+    @property
+    def on_event(self) -> ProgressSink | None:
+        """Where the engine's progress events go (the CLI's progress bars, the dashboard's messages)."""
+        return self.runner.on_event
+
+    @on_event.setter
+    def on_event(self, sink: ProgressSink | None) -> None:
+        self.runner.on_event = sink
 
     async def __aenter__(self) -> SyncSession:
         return self
@@ -110,6 +124,7 @@ class SyncSession:
                         source=source,
                         jobs=self.job_view(pair, source=source),
                         id_map=self.id_map(pair, source=source),
+                        timer=self.timer,
                     )
                     for pair in self.pairs
                 )
@@ -150,6 +165,7 @@ class SyncSession:
                 copyable={k for k in target.kinds if target.can_copy(k)},
                 replaces_in_place=getattr(target, "replaces_in_place", False),
             )
+            plan.how = getattr(target, "copy_story", "")
             await _apply_blockers(target, plan)
             plans.append((pair, plan))
         return plans

@@ -358,7 +358,7 @@ class RegionSyncApp(App[None]):
         assert self.session is not None
         self.meter.start()
         statuses = await self.session.status()
-        self.post_message(InventoryRefreshed(statuses, self.meter.summary(self.now())))
+        self.post_message(InventoryRefreshed(statuses, self.meter.summary(statuses, self.now())))
 
     def _refresh_finished(self) -> None:
         self._refreshing = False
@@ -562,7 +562,7 @@ class RegionSyncApp(App[None]):
         assert self.session is not None
         self.meter.start()
         statuses = await self.session.status()
-        self.post_message(InventoryRefreshed(statuses, self.meter.summary(self.now())))
+        self.post_message(InventoryRefreshed(statuses, self.meter.summary(statuses, self.now())))
         plans = await self.session.plan(
             only=list(intent.names) or None, replace_drifted=intent.replace_drifted, statuses=statuses
         )

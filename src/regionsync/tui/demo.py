@@ -1,7 +1,8 @@
 """The demo: the emulator's demo world served in process, a profile on it, and the dashboard.
 
 `make demo` runs this (`python -m regionsync.tui.demo`): nothing to configure, no network, no keys
-of yours. The profile `contoso-demo` pairs the demo's v4.0 resources (eastus → westus2); the
+of yours. The profile `contoso` pairs the demo's Document Intelligence, Content Understanding and
+Language resources (see `regionsync.demo.DEMO_PAIRS`); the
 command palette can take a region down and bring it back (`demo: take westus2 down`), so the
 outage and the failover readiness can be watched live. The journal lives in a temporary directory
 that disappears with the demo; your own config, keyring and journal are never touched.
@@ -14,16 +15,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-DEMO_PROFILE = "contoso-demo"
-PRIMARY = "contoso-di-eus"
-SECONDARY = "contoso-di-wus2"
-API_VERSION = "2024-11-30"
+DEMO_PROFILE = "contoso"
 REFRESH_SECONDS = 5.0
 
 
 def build_demo(workdir: Path, theme: str | None = None, clock_speed: float | None = None) -> object:
     """The demo app over a fresh demo world; its journal is written under `workdir`."""
-    from regionsync.config import Profile, ServiceProfile, SideConfig
+    from regionsync.demo import demo_profiles, world_resources
     from regionsync.emulator import Clock, EmulatorTransport, World, load_scenario
     from regionsync.emulator.scenario import demo_scenario_path
     from regionsync.sync.journal import Journal
@@ -35,18 +33,7 @@ def build_demo(workdir: Path, theme: str | None = None, clock_speed: float | Non
     clock = Clock(speed=clock_speed) if clock_speed is not None else None
     world = World.from_scenario(scenario, clock=clock)
 
-    def side(name: str, variable: str) -> SideConfig:
-        resource = world.resources[name]
-        os.environ[variable] = resource.keys[0]
-        return SideConfig(endpoint=world.endpoint(name), region=resource.region,
-                          resource_id=resource.resource_id, key=f"env:{variable}")
-
-    settings = ServiceProfile(
-        api_version=API_VERSION,
-        primary=side(PRIMARY, "REGIONSYNC_DEMO_PRIMARY_KEY"),
-        secondary=side(SECONDARY, "REGIONSYNC_DEMO_SECONDARY_KEY"),
-    )
-    profile = Profile(**{"document-intelligence": settings})
+    profile = demo_profiles(world_resources(world), os.environ)[DEMO_PROFILE]
 
     def session() -> SyncSession:
         return SyncSession(DEMO_PROFILE, profile, journal=Journal(workdir / "journal.sqlite3"),

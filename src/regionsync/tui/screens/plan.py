@@ -58,7 +58,10 @@ def describe_plans(intent: CopyIntent, plans: Sequence[tuple[ResourcePair, Plan]
         out.append(f"  to    {_side(plan.target)}\n")
         out.append("Pre-flight\n", style="bold")
         quota = plan.quota
-        if quota is not None and quota.custom_limit is not None:
+        if quota is not None and not quota.limited:
+            out.append("  ✓ ", style="green")
+            out.append("no custom-asset limit on this service\n")
+        elif quota is not None and quota.custom_limit is not None:
             free = quota.free if quota.free is not None else 0
             ok = free >= len(plan.copies)
             out.append("  ✓ " if ok else "  ✗ ", style="green" if ok else "red")
@@ -78,15 +81,15 @@ def describe_plans(intent: CopyIntent, plans: Sequence[tuple[ResourcePair, Plan]
                     out.append(f"{copy.kind.value} {copy.name}: the secondary's outdated copy ")
                     out.append(f"({copy.replace_id}) is DELETED first", style="bold red")
                     out.append(", then copied again\n")
+                elif copy.replace:
+                    out.append("  ↻ replace ", style="bold magenta")
+                    out.append(f"{copy.kind.value} {copy.name}: the target overwrites its outdated copy\n")
                 else:
                     out.append(f"  → copy {copy.kind.value} {copy.name} as {as_id}\n")
             if len(plan.copies) > LIST_LIMIT:
                 out.append(f"  … and {len(plan.copies) - LIST_LIMIT} more\n")
-            out.append(
-                "  For each: the target authorizes the copy, the source copies it, regionsync polls the "
-                "operation and verifies the asset on the target. Every step is journaled.\n",
-                style="dim",
-            )
+            how = f"For each: {plan.how}. " if plan.how else ""
+            out.append(f"  {how}Every step is journaled.\n", style="dim")
             if not any(c.replace_id for c in plan.copies):
                 out.append("  Nothing is deleted.\n", style="dim")
         if plan.refusals:
