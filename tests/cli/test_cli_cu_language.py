@@ -115,7 +115,7 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
 def cli(tmp_path: Path, emulator: Emulator) -> Iterator[Cli]:
     """A profile with both pairs (keys in environment variables); no key in any output or journal."""
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONSYNC_")}
     env.update(
         {

@@ -21,6 +21,7 @@ COMMANDS = [
     ["profile", "test"],
     ["profile", "remove"],
     ["emulator"],
+    ["ui"],
 ]
 
 

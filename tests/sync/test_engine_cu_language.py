@@ -37,7 +37,7 @@ LANGUAGE_STEPS = ["export", "import", "train", "deploy", "verify"]
 
 class Killed(Exception):
     """Stands in for `kill -9`: raised from a progress hook, it unwinds the job without one more
-    journal write (unlike cancellation, which journals the job as canceled)."""
+    journal write (cancellation would also journal the job as interrupted; this is the harsher case)."""
 
 
 class Counting(httpx.AsyncBaseTransport):

@@ -7,8 +7,8 @@ Classifiers tab mail-sorter is missing.
 
 from __future__ import annotations
 
-from conftest import SIZE, Dashboard, screen_text, settle
 from textual.widgets import Button
+from tui_support import SIZE, Dashboard, screen_text, settle
 
 from regionsync.domain import AssetKind, JobState, Service, SyncStatus
 from regionsync.sync.journal import Journal

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conftest import screen_text
 from textual.app import App, ComposeResult
+from tui_support import screen_text
 
 from regionsync.domain import AssetKind, Service, SyncStatus
 from regionsync.tui.model import DiffRow, SideCell, parse_filter, row_key

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import FROZEN_NOW, SIZE, Dashboard, screen_text, settle
 from textual.widgets import ProgressBar
+from tui_support import FROZEN_NOW, SIZE, Dashboard, screen_text, settle
 
 from regionsync.domain import AssetKind, Job, JobState, Service, Side, SyncStatus
 from regionsync.sync.journal import Journal

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from conftest import SIZE, screen_text, settle
+from tui_support import SIZE, screen_text, settle
 from typer.testing import CliRunner
 
 from regionsync.cli.ui import ui

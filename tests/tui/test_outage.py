@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import SIZE, Dashboard, screen_text, settle
 from textual.worker import WorkerState
+from tui_support import SIZE, Dashboard, screen_text, settle
 
 from regionsync.domain import AssetKind, Service, Side, SyncStatus
 from regionsync.tui.model import row_key

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import keyring
-from conftest import FROZEN_NOW, SIZE, Dashboard, flat, screen_text, settle
 from textual.widgets import Input
+from tui_support import FROZEN_NOW, SIZE, Dashboard, flat, screen_text, settle
 
 from regionsync.config import load_config
 from regionsync.credentials import KEYRING_SERVICE, keyring_username

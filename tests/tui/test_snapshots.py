@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SIZE, SMALL, Dashboard, settle
+from tui_support import SIZE, SMALL, Dashboard, settle
 
 from regionsync.domain import AssetKind, JobState, Service
 from regionsync.tui.app import make_app

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SIZE, Dashboard, screen_text, settle
 from textual.filter import Monochrome, NoColor
+from tui_support import SIZE, Dashboard, screen_text, settle
 
 from regionsync.tui.preferences import UiPreferences, load_preferences, save_preferences
 from regionsync.tui.themes import (

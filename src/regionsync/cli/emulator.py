@@ -8,7 +8,8 @@ import typer
 
 from regionsync.emulator.help import EPILOG
 
-_SUMMARY = """Serve the embedded Azure emulator (Document Intelligence v2.1 … v4.0) on 127.0.0.1.
+_SUMMARY = """Serve the embedded Azure emulator on 127.0.0.1: Document Intelligence (v2.1 … v4.0), Content
+Understanding (2025-11-01) and Language authoring (2022-05-01, 2023-04-01).
 
 Each region gets its own loopback port: an outage closes a real listener. Runs until Ctrl+C/SIGTERM."""
 

@@ -29,6 +29,12 @@ def ui(
 
     Keys: c copy, s sync missing, r refresh, / filter, enter details, j jobs, ? help, ctrl+p commands.
     Without a profile it says how to add one (or try `make demo`).
+
+    Examples:
+
+      regionsync
+
+      regionsync ui --profile contoso --theme regionsync-light
     """
     from regionsync.tui.launch import run_dashboard
 

@@ -134,7 +134,11 @@ class Runner:
                 self.journal.update_job(job.id, state=JobState.FAILED, error=exc.one_line())
                 self._emit(fresh, "failed", 0, 0, JobState.FAILED, message=exc.one_line())
         except asyncio.CancelledError:
-            self.journal.update_job(job.id, state=JobState.CANCELED, error="canceled by the user")
+            # regionsync is stopping (Ctrl-C, the dashboard quits): the job stays open, as after a
+            # crash, so `jobs resume` (or the dashboard at its next start) finishes it. Only
+            # `regionsync jobs cancel` marks a job canceled.
+            message = "interrupted: regionsync stopped. `regionsync jobs resume` continues it."
+            self.journal.update_job(job.id, state=JobState.RUNNING, error=message)
             raise
         return self.journal.get_job(job.id) or fresh
 
