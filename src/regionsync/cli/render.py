@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from regionsync.domain import Asset, AssetPair, Job, SyncStatus
+from regionsync.present import age, stamp
 from regionsync.sync.inventory import ServiceStatus
 from regionsync.sync.plan import Plan
 
@@ -25,25 +26,6 @@ STATUS_STYLE: dict[SyncStatus, str] = {
     SyncStatus.FAILED: "bold red",
     SyncStatus.UNKNOWN: "red",
 }
-
-
-def stamp(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
-
-
-def age(since: datetime | None, now: datetime | None = None) -> str:
-    """'3 h 12 min' — how long ago, for the recovery point."""
-    if since is None:
-        return ""
-    delta = (now or datetime.now(UTC)) - since
-    minutes = max(0, int(delta.total_seconds() // 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {mins} min"
-    return f"{mins} min"
 
 
 def _cell(asset: Asset | None) -> Text:

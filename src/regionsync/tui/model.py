@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from regionsync.cli.render import age
 from regionsync.domain import (
     Asset,
     AssetKind,
@@ -23,6 +22,7 @@ from regionsync.domain import (
     Side,
     SyncStatus,
 )
+from regionsync.present import age
 from regionsync.sync.compare import readiness
 from regionsync.sync.inventory import KindDiff, ServiceStatus
 

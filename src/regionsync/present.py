@@ -1,0 +1,25 @@
+"""How times read on every screen (CLI tables, JSON, the dashboard): one wording, one place."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def stamp(value: datetime | None) -> str:
+    """ISO 8601 in UTC with a Z, as the services write it (empty for None)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def age(since: datetime | None, now: datetime | None = None) -> str:
+    """'3 h 12 min' — how long ago, for the recovery point."""
+    if since is None:
+        return ""
+    delta = (now or datetime.now(UTC)) - since
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"
