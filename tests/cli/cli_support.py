@@ -94,9 +94,16 @@ class Emulator:
                 self.proc.kill()
 
 
-def start_emulator(tmp_path: Path, *, speed: float = 20.0, copy_seconds: float = 6.0) -> Emulator:
+def start_emulator(
+    tmp_path: Path, *, speed: float = 20.0, copy_seconds: float = 6.0, edit: dict[str, str] | None = None
+) -> Emulator:
+    """`regionsync emulator` on the test scenario; `edit` replaces lines of it (e.g. a smaller limit)."""
+    text = textwrap.dedent(SCENARIO.format(speed=speed, copy_seconds=copy_seconds))
+    for old, new in (edit or {}).items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
     scenario = tmp_path / "scenario.toml"
-    scenario.write_text(textwrap.dedent(SCENARIO.format(speed=speed, copy_seconds=copy_seconds)))
+    scenario.write_text(text)
     proc = subprocess.Popen(
         [
             sys.executable,
