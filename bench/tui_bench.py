@@ -152,7 +152,7 @@ async def measure(rows: int, jobs: int, presses: int) -> Figures:
             await pilot.pause()
             assert app.session is not None
             statuses = await app.session.status()
-            health = app.meter.summary(datetime.now(UTC))
+            health = app.meter.summary(statuses, datetime.now(UTC))
             table = _table(app)
             table.reconcile([])
             await pilot.pause()
