@@ -25,6 +25,7 @@ trained" (no training since its last change) or "trained but not deployed" (no d
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -281,11 +282,21 @@ class LanguageAdapter:
 
     async def serving_state(self, name: str) -> ServingState:
         """The project with its trained models and deployments (empty when it does not exist)."""
-        project = await self.get_asset(AssetKind.PROJECT, name)
+        # Three reads at once (a missing project makes the two listings fail too: it wins).
+        project, models, deployments = await asyncio.gather(
+            self.get_asset(AssetKind.PROJECT, name),
+            self._all(self._path(name, "/models"), f"Listing the trained models of {name}"),
+            self._all(self._path(name, "/deployments"), f"Listing the deployments of {name}"),
+            return_exceptions=True,
+        )
+        if isinstance(project, BaseException):
+            raise project
         if project is None:
             return ServingState(None)
-        models = await self._all(self._path(name, "/models"), f"Listing the trained models of {name}")
-        deployments = await self._all(self._path(name, "/deployments"), f"Listing the deployments of {name}")
+        if isinstance(models, BaseException):
+            raise models
+        if isinstance(deployments, BaseException):
+            raise deployments
         return ServingState(
             project,
             {str(m.get("label")): m for m in models if isinstance(m.get("label"), str)},
@@ -537,8 +548,8 @@ def _project_name(c: CopyContext) -> str:
 async def _export(c: CopyContext) -> StepOutcome:
     source, _ = _sides(c)
     name = _project_name(c)
-    plan = await _plan(c)  # read now: after the export, the rest of the job needs only the target
-    started = await source.export_project(name)
+    # Read the training plan while the export starts: after the export the job needs only the target.
+    plan, started = await asyncio.gather(_plan(c), source.export_project(name))
     detail: dict[str, Any] = {"project": name, **plan.detail()}
 
     async def watch() -> OperationStatus:
@@ -640,7 +651,8 @@ async def _deploy(c: CopyContext) -> StepOutcome:
     detail = {"model_label": plan.label, "deployments": list(plan.deployments)}
     if plan.label is None or not plan.deployments:
         return StepOutcome(detail={**detail, "skipped": "the primary has no deployment of a trained model"})
-    started = [await target.deploy(name, d, plan.label) for d in plan.deployments]
+    label = plan.label
+    started = await asyncio.gather(*(target.deploy(name, d, label) for d in plan.deployments))
     return StepOutcome(
         detail=detail,
         operation_url=started[0].operation_url,
