@@ -7,11 +7,15 @@ here (`kinds`, `copy_direction`) and calls the methods.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from regionsync.domain import Asset, AssetKind, JobState, Service
 from regionsync.errors import RegionSyncError
+
+if TYPE_CHECKING:
+    from regionsync.services.http import AzureHttp
 
 
 @dataclass(frozen=True)
@@ -140,3 +144,60 @@ class AssetAdapter(Protocol):
     async def find_copy_operation(self, kind: AssetKind, source_id: str, target_id: str) -> str | None:
         """After a copy POST whose answer was lost: the URL of the operation it started, if any."""
         ...
+
+
+SERVICE_TITLES: dict[Service, str] = {
+    Service.DOCUMENT_INTELLIGENCE: "Document Intelligence",
+    Service.CONTENT_UNDERSTANDING: "Content Understanding",
+    Service.LANGUAGE: "Language authoring",
+}
+
+
+class AdapterBase:
+    """What every adapter shares: one resource over one AzureHttp, one API version out of `versions`.
+
+    A subclass sets `service`, `versions` (its table of API versions), `kinds` and its capability
+    flags, and implements the AssetAdapter methods.
+    """
+
+    service: Service
+    versions: Mapping[str, Any]
+    kinds: tuple[AssetKind, ...] = ()
+    copy_direction: Literal["target-authorizes", "source-grants"] = "target-authorizes"
+    copy_story: str = ""
+    keeps_ids: bool = True
+    replaces_in_place: bool = False
+
+    def __init__(self, http: AzureHttp, api_version: str, *, resource_id: str = "", region: str = "") -> None:
+        title = SERVICE_TITLES[self.service]
+        if api_version not in self.versions:
+            raise RegionSyncError(
+                what=f"{title} API version {api_version!r} is not one regionsync speaks",
+                todo=f"Use one of: {', '.join(self.versions)} (`api_version` in the profile).",
+                code="UnsupportedApiVersion",
+                remedy="fix-profile",
+            )
+        self.http = http
+        if http.service is None:
+            http.service = self.service
+        self.api_version = api_version
+        self.spec = self.versions[api_version]
+        self.resource_id = resource_id
+        self.region = region
+        self._params: dict[str, str] = {"api-version": api_version}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.http.endpoint!r}, {self.api_version!r})"
+
+    def can_copy(self, kind: AssetKind) -> bool:
+        return kind in self.kinds
+
+    def _check(self, kind: AssetKind) -> None:
+        """Refuse a kind this service does not have, in words the operator can act on."""
+        if kind not in self.kinds:
+            have = " and ".join(f"{k.value}s" for k in self.kinds)
+            raise RegionSyncError(
+                what=f"{SERVICE_TITLES[self.service]} has no {kind.value}s, only {have}",
+                code="NotSupported",
+                remedy="fix-profile",
+            )

@@ -34,9 +34,15 @@ from urllib.parse import quote
 
 from regionsync.domain import Asset, AssetKind, JobState, Service
 from regionsync.errors import RegionSyncError, Remedy, bad_response, from_service_error, read_error_object
-from regionsync.services.base import CopyAuthorization, OperationStatus, Peer, ResourceInfo, StartedOperation
+from regionsync.services.base import (
+    AdapterBase,
+    CopyAuthorization,
+    OperationStatus,
+    Peer,
+    ResourceInfo,
+    StartedOperation,
+)
 from regionsync.services.bodies import OPERATION_STATES, digest, when
-from regionsync.services.http import AzureHttp
 from regionsync.services.retry import parse_retry_after
 from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec, standard_recipe
 
@@ -126,50 +132,20 @@ def analyzer_asset(item: Mapping[str, Any], deployments: Mapping[str, str] | Non
     )
 
 
-class ContentUnderstandingAdapter:
+class ContentUnderstandingAdapter(AdapterBase):
     """One Content Understanding resource in one API version (see `VERSIONS`)."""
 
     service = Service.CONTENT_UNDERSTANDING
+    versions = VERSIONS
     copy_direction: Literal["target-authorizes", "source-grants"] = "source-grants"
     copy_story = (
         "the source grants the copy, the target copies the analyzer (its model deployments checked "
         "first), regionsync polls the operation and checks the result"
     )
     kinds: tuple[AssetKind, ...] = (AssetKind.ANALYZER,)
-    keeps_ids = True
     replaces_in_place = True
     """`:copy?allowReplace=true` overwrites a drifted copy itself: nothing is deleted first."""
-
-    def __init__(self, http: AzureHttp, api_version: str, *, resource_id: str = "", region: str = "") -> None:
-        if api_version not in VERSIONS:
-            raise RegionSyncError(
-                what=f"Content Understanding API version {api_version!r} is not one regionsync speaks",
-                todo=f"Use one of: {', '.join(VERSIONS)} (`api_version` in the profile).",
-                code="UnsupportedApiVersion",
-                remedy=str(Remedy.FIX_PROFILE),
-            )
-        self.http = http
-        if http.service is None:
-            http.service = Service.CONTENT_UNDERSTANDING
-        self.api_version = api_version
-        self.spec = VERSIONS[api_version]
-        self.resource_id = resource_id
-        self.region = region
-        self._params = {"api-version": api_version}
-
-    def __repr__(self) -> str:
-        return f"ContentUnderstandingAdapter({self.http.endpoint!r}, {self.api_version!r})"
-
-    def can_copy(self, kind: AssetKind) -> bool:
-        return kind in self.kinds
-
-    def _check(self, kind: AssetKind) -> None:
-        if kind not in self.kinds:
-            raise RegionSyncError(
-                what=f"Content Understanding has no {kind.value}s, only analyzers",
-                code="NotSupported",
-                remedy=str(Remedy.FIX_PROFILE),
-            )
+    spec: CuVersion
 
     def _path(self, path: str, **ids: str) -> str:
         return self.spec.base + path.format(**{k: quote(v, safe="") for k, v in ids.items()})

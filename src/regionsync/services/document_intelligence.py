@@ -36,7 +36,14 @@ from regionsync.errors import (
     read_error_object,
     request_id_of,
 )
-from regionsync.services.base import CopyAuthorization, OperationStatus, Peer, ResourceInfo, StartedOperation
+from regionsync.services.base import (
+    AdapterBase,
+    CopyAuthorization,
+    OperationStatus,
+    Peer,
+    ResourceInfo,
+    StartedOperation,
+)
 from regionsync.services.bodies import OPERATION_STATES, digest, when
 from regionsync.services.bodies import tags as read_tags
 from regionsync.services.http import AzureHttp
@@ -299,37 +306,23 @@ _OPERATION_READERS: dict[Shape, Callable[[Mapping[str, Any], tuple[str, ...]], _
 # ------------------------------------------------------------------------------------------------ adapter
 
 
-class DocumentIntelligenceAdapter:
+class DocumentIntelligenceAdapter(AdapterBase):
     """One Document Intelligence resource in one API version (see `VERSIONS`)."""
 
     service = Service.DOCUMENT_INTELLIGENCE
-    copy_direction: Literal["target-authorizes", "source-grants"] = "target-authorizes"
+    versions = VERSIONS
     copy_story = (
         "the target authorizes the copy, the source copies the model to it, regionsync polls the "
         "operation and checks the model on the target"
     )
+    spec: VersionSpec
 
     def __init__(self, http: AzureHttp, api_version: str, *, resource_id: str = "", region: str = "") -> None:
-        if api_version not in VERSIONS:
-            raise RegionSyncError(
-                what=f"Document Intelligence API version {api_version!r} is not one regionsync speaks",
-                todo=f"Use one of: {', '.join(VERSIONS)} (`api_version` in the profile).",
-                code="UnsupportedApiVersion",
-                remedy=str(Remedy.FIX_PROFILE),
-            )
-        self.http = http
-        if http.service is None:
-            http.service = Service.DOCUMENT_INTELLIGENCE
-        self.api_version = api_version
-        self.spec = VERSIONS[api_version]
-        self.resource_id = resource_id
-        self.region = region
-        self.kinds: tuple[AssetKind, ...] = tuple(self.spec.kinds)
+        super().__init__(http, api_version, resource_id=resource_id, region=region)
+        self.kinds = tuple(self.spec.kinds)
         self.keeps_ids = self.spec.keeps_ids
-        self._params: dict[str, str] = {"api-version": api_version} if self.spec.versioned else {}
-
-    def __repr__(self) -> str:
-        return f"DocumentIntelligenceAdapter({self.http.endpoint!r}, {self.api_version!r})"
+        if not self.spec.versioned:
+            self._params = {}
 
     # --------------------------------------------------------------------------------- capability
 

@@ -29,14 +29,20 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 from regionsync.domain import Asset, AssetKind, JobState, Service
-from regionsync.errors import RegionSyncError, Remedy, bad_response, from_service_error, read_error_object
-from regionsync.services.base import CopyAuthorization, OperationStatus, Peer, ResourceInfo, StartedOperation
+from regionsync.errors import RegionSyncError, bad_response, from_service_error, read_error_object
+from regionsync.services.base import (
+    AdapterBase,
+    CopyAuthorization,
+    OperationStatus,
+    Peer,
+    ResourceInfo,
+    StartedOperation,
+)
 from regionsync.services.bodies import OPERATION_STATES, digest, when
-from regionsync.services.http import AzureHttp
 from regionsync.services.retry import parse_retry_after
 from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec
 
@@ -197,51 +203,19 @@ class ServingState:
     """deployment name → deployment body."""
 
 
-class LanguageAdapter:
+class LanguageAdapter(AdapterBase):
     """One Language resource in one authoring API version (see `VERSIONS`)."""
 
     service = Service.LANGUAGE
-    copy_direction: Literal["target-authorizes", "source-grants"] = "target-authorizes"
+    versions = VERSIONS
     copy_story = (
         "regionsync exports the project from the source, imports it into the target, trains the model "
         "the primary serves, deploys it under the primary's deployment names, then checks the target"
     )
-    """Unused: projects are copied by their own recipe (export → import → train → deploy)."""
     kinds: tuple[AssetKind, ...] = (AssetKind.PROJECT,)
-    keeps_ids = True
     replaces_in_place = True
     """An import overwrites the target project: a drifted copy is never deleted first."""
-
-    def __init__(self, http: AzureHttp, api_version: str, *, resource_id: str = "", region: str = "") -> None:
-        if api_version not in VERSIONS:
-            raise RegionSyncError(
-                what=f"Language authoring API version {api_version!r} is not one regionsync speaks",
-                todo=f"Use one of: {', '.join(VERSIONS)} (`api_version` in the profile).",
-                code="UnsupportedApiVersion",
-                remedy=str(Remedy.FIX_PROFILE),
-            )
-        self.http = http
-        if http.service is None:
-            http.service = Service.LANGUAGE
-        self.api_version = api_version
-        self.spec = VERSIONS[api_version]
-        self.resource_id = resource_id
-        self.region = region
-        self._params = {"api-version": api_version}
-
-    def __repr__(self) -> str:
-        return f"LanguageAdapter({self.http.endpoint!r}, {self.api_version!r})"
-
-    def can_copy(self, kind: AssetKind) -> bool:
-        return kind in self.kinds
-
-    def _check(self, kind: AssetKind) -> None:
-        if kind not in self.kinds:
-            raise RegionSyncError(
-                what=f"Language authoring has no {kind.value}s, only projects",
-                code="NotSupported",
-                remedy=str(Remedy.FIX_PROFILE),
-            )
+    spec: LanguageVersion
 
     def _path(self, project: str = "", tail: str = "") -> str:
         path = self.spec.base
