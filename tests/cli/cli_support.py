@@ -102,6 +102,11 @@ def start_emulator(
     for old, new in (edit or {}).items():
         assert old in text, old
         text = text.replace(old, new, 1)
+    return serve_scenario(tmp_path, text)
+
+
+def serve_scenario(tmp_path: Path, text: str) -> Emulator:
+    """`regionsync emulator --scenario FILE --port 0 --json` in a subprocess, read from its JSON line."""
     scenario = tmp_path / "scenario.toml"
     scenario.write_text(text)
     proc = subprocess.Popen(
@@ -175,7 +180,14 @@ class Cli:
 def make_cli(
     tmp_path: Path, emulator: Emulator, *, version: str = "2024-11-30", profile: str = "contoso"
 ) -> Cli:
-    """A profile file for the emulator's pair, keys in environment variables, never in the file."""
+    """A profile file for the emulator's DI pair, keys in environment variables, never in the file."""
+    cli = isolated_cli(tmp_path)
+    write_profile(cli, emulator, version=version, profile=profile)
+    return cli
+
+
+def isolated_cli(tmp_path: Path) -> Cli:
+    """A CLI runner with its own HOME, config file, data dir and plaintext keyring; no profile yet."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONSYNC_")}
@@ -189,9 +201,7 @@ def make_cli(
             "COLUMNS": "200",
         }
     )
-    cli = Cli(home=home, env=env)
-    write_profile(cli, emulator, version=version, profile=profile)
-    return cli
+    return Cli(home=home, env=env)
 
 
 def write_profile(cli: Cli, emulator: Emulator, *, version: str, profile: str) -> None:

@@ -5,15 +5,12 @@ subprocesses against `regionsync emulator` on real loopback sockets, with a scen
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_support import Cli, Emulator, assert_no_secret
+from cli_support import Cli, Emulator, assert_no_secret, isolated_cli, serve_scenario
 
 pytestmark = pytest.mark.loopback
 
@@ -83,30 +80,7 @@ SCENARIO = (
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[Emulator]:
-    scenario = tmp_path / "scenario.toml"
-    scenario.write_text(SCENARIO)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "regionsync",
-            "emulator",
-            "--scenario",
-            str(scenario),
-            "--port",
-            "0",
-            "--json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line:
-        raise AssertionError(f"the emulator did not start: {proc.stderr.read() if proc.stderr else ''}")
-    data = json.loads(line)
-    emu = Emulator(proc=proc, admin=data["admin"], resources={r["name"]: r for r in data["resources"]})
+    emu = serve_scenario(tmp_path, SCENARIO)
     yield emu
     emu.stop()
 
@@ -114,20 +88,7 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
 @pytest.fixture
 def cli(tmp_path: Path, emulator: Emulator) -> Iterator[Cli]:
     """A profile with both pairs (keys in environment variables); no key in any output or journal."""
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONSYNC_")}
-    env.update(
-        {
-            "HOME": str(home),
-            "REGIONSYNC_CONFIG": str(home / "config.toml"),
-            "REGIONSYNC_DATA_DIR": str(home / "data"),
-            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-            "NO_COLOR": "1",
-            "COLUMNS": "200",
-        }
-    )
-    runner = Cli(home=home, env=env)
+    runner = isolated_cli(tmp_path)
     lines = ['default_profile = "contoso"']
     for service, version, pair in (
         ("content-understanding", "2025-11-01", (CU_PRIMARY, CU_SECONDARY)),
