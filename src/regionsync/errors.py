@@ -87,9 +87,11 @@ class RegionSyncError(Exception):
             lines.append(f"Why: {self.why}")
         if self.todo:
             lines.append(f"What to do: {self.todo}")
-        if self.raw_message or self.code:
+        if self.raw_message or (self.code and self.status is not None):
             raw = f"[{self.code}] " if self.code else ""
             lines.append(f"Service said: {raw}{self.raw_message}".rstrip())
+        elif self.code:
+            lines.append(f"Code: {self.code}")
         if self.request_id:
             lines.append(f"Request id: {self.request_id}")
         return "\n".join(lines)
