@@ -35,12 +35,23 @@ def when(value: Any) -> datetime | None:
         return None
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+"""The one canonical JSON writer behind `digest` (built once: `json.dumps` with options builds one a call)."""
+
+
 def digest(data: Any) -> str:
-    """A short stable digest of JSON-like data (key order does not matter)."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    """A short stable digest of JSON-like data (key order does not matter).
+
+    The sha256 of the canonical JSON (sorted keys, no spaces, UTF-8), first 16 hex digits: the same
+    for the same data on every side, run and machine."""
+    return hashlib.sha256(_CANONICAL.encode(data).encode("utf-8")).hexdigest()[:16]
 
 
 def tags(value: Any) -> dict[str, str]:
     """A body's `tags` object as str → str (anything else: no tags)."""
-    return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
+    if type(value) is dict:  # what a JSON body holds: one cheap check before the ABC one
+        if not value:
+            return {}
+    elif not isinstance(value, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in value.items()}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -187,24 +188,40 @@ VERSIONS: dict[str, VersionSpec] = {
 # ------------------------------------------------------------------------------------------ body readers
 
 
+_V3_DETAILS = ("apiVersion", "expirationDateTime", "buildMode")
+"""Fields of a v3+ body kept in `Asset.details` as they are."""
+
+
+def _mapping(value: Any) -> bool:
+    """A JSON object? (`dict` in a parsed body: one cheap check before the ABC one)."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _asset_v3(kind: AssetKind, spec: KindSpec, item: Mapping[str, Any]) -> Asset | None:
     asset_id = item.get(spec.id_field)
     if not isinstance(asset_id, str) or not asset_id or asset_id.startswith(PREBUILT_PREFIX):
         return None
-    description = item.get("description") if isinstance(item.get("description"), str) else None
+    description = item.get("description")
+    if not isinstance(description, str):
+        description = None
     tags = read_tags(item.get("tags"))
-    print_data: dict[str, Any] = {"description": description or "", "tags": tags}
     doc_types = item.get("docTypes")
-    if isinstance(doc_types, Mapping):
-        print_data["docTypes"] = {
-            name: (dt.get("fieldSchema") if isinstance(dt, Mapping) else None)
-            for name, dt in doc_types.items()
-        }
-    details = {k: item[k] for k in ("apiVersion", "expirationDateTime", "buildMode") if k in item}
-    details["fingerprint_of"] = "summary"
-    if isinstance(doc_types, Mapping):
-        details["docTypes"] = sorted(doc_types)
+    details = {k: item[k] for k in _V3_DETAILS if k in item}
+    if doc_types is not None and _mapping(doc_types):
+        fingerprint = digest(
+            {
+                "description": description or "",
+                "tags": tags,
+                "docTypes": {
+                    name: (dt.get("fieldSchema") if _mapping(dt) else None) for name, dt in doc_types.items()
+                },
+            }
+        )
         details["fingerprint_of"] = "details"
+        details["docTypes"] = sorted(doc_types)
+    else:
+        fingerprint = _summary_fingerprint(description or "") if not tags else _fingerprint(description, tags)
+        details["fingerprint_of"] = "summary"
     return Asset(
         kind=kind,
         id=asset_id,
@@ -214,19 +231,34 @@ def _asset_v3(kind: AssetKind, spec: KindSpec, item: Mapping[str, Any]) -> Asset
         created=when(item.get("createdDateTime")),
         modified=when(item.get("modifiedDateTime")),
         tags=tags,
-        fingerprint=digest(print_data),
+        fingerprint=fingerprint,
         details=details,
     )
 
 
+def _fingerprint(description: str | None, tags: Mapping[str, str]) -> str:
+    """A summary's fingerprint: its description and tags."""
+    return digest({"description": description or "", "tags": tags})
+
+
+@lru_cache(maxsize=1024)
+def _summary_fingerprint(description: str) -> str:
+    """The fingerprint of an untagged summary, which only its description decides (often shared)."""
+    return _fingerprint(description, {})
+
+
 def _asset_v2(kind: AssetKind, spec: KindSpec, item: Mapping[str, Any]) -> Asset | None:
-    info = item.get("modelInfo") if isinstance(item.get("modelInfo"), Mapping) else item
+    info = item.get("modelInfo")
+    if info is None or not _mapping(info):
+        info = item
     asset_id = info.get(spec.id_field)
     if not isinstance(asset_id, str) or not asset_id:
         return None
-    model_name = info.get("modelName") if isinstance(info.get("modelName"), str) else None
-    attributes = info.get("attributes") if isinstance(info.get("attributes"), Mapping) else {}
-    composed = bool(attributes.get("isComposed", False))
+    model_name = info.get("modelName")
+    if not isinstance(model_name, str):
+        model_name = None
+    attributes = info.get("attributes")
+    composed = bool(attributes.get("isComposed", False)) if _mapping(attributes) else False
     return Asset(
         kind=kind,
         id=asset_id,

@@ -6,6 +6,11 @@ gets the auth header, `api-version` (when the instance has one and the URL does 
 `retry.py` (one loop, here); every failure leaves as a `RegionSyncError` from the catalogue, with
 the credential's secrets redacted. The key is only ever sent to the endpoint's scheme+host+port: a
 link to anywhere else (Operation-Location, Location, nextLink) is refused before anything is sent.
+
+Listing thousands of assets sends a request per page, so the per-request work is kept small: the
+endpoint's origin is parsed once (a link that starts with the endpoint's own `scheme://authority/`
+is on it without parsing it again), a URL string is parsed once however many steps look at it
+(`_parsed`), and the fixed headers are built once per instance.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ import asyncio
 import json as jsonlib
 import logging
 import random
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -53,6 +60,32 @@ _MAX_PAGES = 10_000
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _TIMEOUTS = (httpx.ReadTimeout, httpx.WriteTimeout)
 _FATAL = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+
+_MAX_URL_LENGTH = 65536
+"""httpx refuses longer URLs; such a URL never takes the fast path."""
+_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*")
+"""`scheme://authority` at the start of a URL, split where httpx splits it."""
+
+
+@lru_cache(maxsize=512)
+def _parsed(url: str) -> httpx.URL:
+    """`httpx.URL(url)`, parsed once for every step that looks at it (pinning, query, request) and for
+    the URLs that recur (an operation polled again and again). URLs are immutable, so sharing is safe."""
+    return httpx.URL(url)
+
+
+def _pin_prefix(endpoint: str, origin: str) -> str | None:
+    """The endpoint's own `scheme://authority/` as written: a URL starting with it is on the endpoint's
+    origin (httpx reads the authority up to the first `/`, `?` or `#`). None if that cannot be relied on."""
+    match = _AUTHORITY.match(endpoint)
+    if match is None:
+        return None
+    prefix = match.group(0) + "/"
+    try:
+        same = origin_of(prefix) == origin
+    except httpx.InvalidURL:
+        same = False
+    return prefix if same else None
 
 
 @dataclass(frozen=True)
@@ -101,6 +134,9 @@ class AzureHttp:
         self._timeout = timeout
         self._rand = rand
         self._origin = origin_of(self.endpoint)
+        self._prefix = _pin_prefix(self.endpoint, self._origin)
+        self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        self._options: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
 
     def __repr__(self) -> str:
         return f"AzureHttp({self.endpoint!r}, side={self.side_label!r}, api_version={self.api_version!r})"
@@ -114,12 +150,16 @@ class AzureHttp:
         """An absolute URL for `path` (relative to the endpoint). Absolute URLs pass through, and a
         network-path link (`//host/...`) names its own host, as a browser would read it."""
         if path.startswith("//") or "://" in path.split("?", 1)[0]:
-            return str(httpx.URL(self.endpoint + "/").join(path))
+            if self._plain_link(path):
+                return str(_parsed(path))
+            return str(_parsed(self.endpoint + "/").join(path))
         return self.endpoint + (path if path.startswith("/") else "/" + path)
 
     def check_host(self, url: str, *, context: str = "") -> str:
         """`url` if it is on the endpoint's scheme+host+port; HostNotAllowed otherwise."""
         absolute = self.url(url)
+        if self._on_endpoint(absolute):
+            return absolute
         try:
             same = origin_of(absolute) == self._origin
         except httpx.InvalidURL:
@@ -127,6 +167,29 @@ class AzureHttp:
         if not same:
             raise host_not_allowed(absolute, self.endpoint, side=self.side_label, context=context)
         return absolute
+
+    def _on_endpoint(self, absolute: str) -> bool:
+        """True when `absolute` starts with the endpoint's own `scheme://authority/` and httpx will read
+        it as written: then its origin is the endpoint's, known without parsing it. False means "not
+        known here" (`check_host` then parses it), never "off the endpoint"."""
+        prefix = self._prefix
+        return (
+            prefix is not None
+            and absolute.startswith(prefix)
+            and len(absolute) <= _MAX_URL_LENGTH
+            and absolute.isprintable()
+        )
+
+    def _plain_link(self, link: str) -> bool:
+        """An absolute link on the endpoint that joining onto an endpoint URL leaves as httpx reads it:
+        no fragment and no empty trailing query (which the stdlib's join would drop)."""
+        return self._on_endpoint(link) and "#" not in link and not link.endswith("?")
+
+    def _join(self, base: str, link: str) -> str:
+        """`link` (a nextLink) read relative to `base`, the page that carried it, as `httpx.URL.join` does."""
+        if self._plain_link(link):
+            return str(_parsed(link))
+        return str(_parsed(base).join(link))
 
     # ------------------------------------------------------------------------------------ requests
 
@@ -192,7 +255,7 @@ class AzureHttp:
             next_link = body.get("nextLink")
             if not next_link or not isinstance(next_link, str):
                 return
-            url = str(httpx.URL(url).join(next_link))
+            url = self._join(url, next_link)
             if url in seen:
                 raise self._bad("the listing's nextLink points back to a page already read", context=context)
             seen.add(url)
@@ -212,13 +275,14 @@ class AzureHttp:
         parse: bool,
     ) -> tuple[httpx.Response, dict[str, Any] | None]:
         method = method.upper()
-        context = context or f"{method} {httpx.URL(self.url(path_or_url)).path}"
+        context = context or f"{method} {_parsed(self.url(path_or_url)).path}"
         url = self.check_host(path_or_url, context=context)
         query = self._query(url, params)
+        target: httpx.URL | str | None = None
+        extra: dict[str, str] | None = None
         safe = is_idempotent(method, idempotent)
         request_headers = {
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
+            **self._headers,
             "x-ms-client-request-id": str(uuid.uuid4()),
             **(headers or {}),
         }
@@ -226,13 +290,10 @@ class AzureHttp:
         while True:
             attempt += 1
             request_headers.update(await self.credential.auth_headers())
+            if target is None:
+                target, extra = self._target(url, query)
             request = self.client.build_request(
-                method,
-                url,
-                params=query or None,
-                json=json,
-                headers=request_headers,
-                **({"timeout": self._timeout} if self._timeout is not None else {}),
+                method, target, params=extra, json=json, headers=request_headers, **self._options
             )
             try:
                 # Never follow redirects, whatever the shared client says: httpx would carry the
@@ -299,9 +360,17 @@ class AzureHttp:
                 problem, status=status, request_id=request_id_of(response.headers), context=context
             )
 
+    def _target(self, url: str, query: dict[str, str]) -> tuple[httpx.URL | str, dict[str, str] | None]:
+        """What to hand `build_request` (URL, params): the URL with our params MERGED into its own
+        query (httpx's `URL(url, params=…)` would replace it, dropping e.g. a nextLink's token), built
+        once instead of on every attempt. A client with params of its own still gets ours as params."""
+        if self.client.params:
+            return url, query or None
+        return (_parsed(url).copy_merge_params(query) if query else _parsed(url)), None
+
     def _query(self, url: str, params: Mapping[str, str] | None) -> dict[str, str]:
         """Params to add: those not already in the URL, plus `api-version` when missing."""
-        present = set(httpx.URL(url).params.keys())
+        present = set(_parsed(url).params.keys()) if "?" in url else set()
         query = {k: v for k, v in (params or {}).items() if k not in present}
         if self.api_version and "api-version" not in present and "api-version" not in query:
             query["api-version"] = self.api_version
