@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from regionsync.domain import Asset, AssetKind, JobState, Service
-from regionsync.errors import RegionSyncError
+from regionsync.errors import RegionSyncError, bad_response, from_service_error
 
 if TYPE_CHECKING:
-    from regionsync.services.http import AzureHttp
+    from regionsync.services.http import ApiResponse, AzureHttp
 
 
 @dataclass(frozen=True)
@@ -201,3 +201,33 @@ class AdapterBase:
                 code="NotSupported",
                 remedy="fix-profile",
             )
+
+    def _state(
+        self, response: ApiResponse, status: str, states: Mapping[str, JobState], what: str
+    ) -> JobState:
+        """A long-running operation's `status` word as a JobState; an unknown word is a bad answer."""
+        state = states.get(status.lower())
+        if state is None:
+            raise bad_response(
+                self.http.endpoint,
+                f"unknown {what} status {status!r}",
+                status=response.status,
+                request_id=response.request_id,
+                side=self.http.side_label,
+            )
+        return state
+
+    def _operation_error(
+        self, response: ApiResponse, code: str, message: str, inner: str | None, context: str
+    ) -> RegionSyncError:
+        """A failed operation's error, explained like any other service error of this side."""
+        return from_service_error(
+            code,
+            message,
+            inner,
+            request_id=response.request_id,
+            service=self.service,
+            context=context,
+            side=self.http.side_label,
+            endpoint=self.http.endpoint,
+        )

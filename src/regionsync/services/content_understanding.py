@@ -33,7 +33,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from regionsync.domain import Asset, AssetKind, JobState, Service
-from regionsync.errors import RegionSyncError, Remedy, bad_response, from_service_error, read_error_object
+from regionsync.errors import RegionSyncError, Remedy, bad_response, read_error_object
 from regionsync.services.base import (
     AdapterBase,
     CopyAuthorization,
@@ -354,15 +354,7 @@ class ContentUnderstandingAdapter(AdapterBase):
         )
         body = response.body
         status = str(body.get("status") or "")
-        state = OPERATION_STATES.get(status.lower())
-        if state is None:
-            raise bad_response(
-                self.http.endpoint,
-                f"unknown operation status {status!r}",
-                status=response.status,
-                request_id=response.request_id,
-                side=self.http.side_label,
-            )
+        state = self._state(response, status, OPERATION_STATES, "operation")
         result = body.get("result") if isinstance(body.get("result"), Mapping) else {}
         target_id = result.get("analyzerId") if isinstance(result.get("analyzerId"), str) else None
         error = None
@@ -373,16 +365,7 @@ class ContentUnderstandingAdapter(AdapterBase):
                 if isinstance(raw_error, Mapping)
                 else ("", "The operation failed without saying why.", None)
             )
-            error = from_service_error(
-                code,
-                message,
-                inner,
-                request_id=response.request_id,
-                service=self.service,
-                context="The analyzer copy",
-                side=self.http.side_label,
-                endpoint=self.http.endpoint,
-            )
+            error = self._operation_error(response, code, message, inner, "The analyzer copy")
         return OperationStatus(
             state=state,
             percent=100 if state is JobState.SUCCEEDED else None,

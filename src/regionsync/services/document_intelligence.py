@@ -33,7 +33,6 @@ from regionsync.errors import (
     RegionSyncError,
     Remedy,
     bad_response,
-    from_service_error,
     read_error_object,
     request_id_of,
 )
@@ -517,22 +516,11 @@ class DocumentIntelligenceAdapter(AdapterBase):
         )
         id_fields = tuple(dict.fromkeys(k.id_field for k in self.spec.kinds.values()))
         op = _OPERATION_READERS[self.spec.shape](response.body, id_fields)
-        state = OPERATION_STATES.get(op.status.lower())
-        if state is None:
-            raise self._bad(f"unknown operation status {op.status!r}", response.status, response)
+        state = self._state(response, op.status, OPERATION_STATES, "operation")
         error = None
         if op.error is not None or state is JobState.FAILED:
             code, message, inner = op.error or ("", "The operation failed without saying why.", None)
-            error = from_service_error(
-                code,
-                message,
-                inner,
-                request_id=response.request_id,
-                service=self.service,
-                context="The copy",
-                side=self.http.side_label,
-                endpoint=self.http.endpoint,
-            )
+            error = self._operation_error(response, code, message, inner, "The copy")
         return OperationStatus(
             state=state,
             percent=op.percent,

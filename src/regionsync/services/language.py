@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import quote
 
 from regionsync.domain import Asset, AssetKind, JobState, Service
-from regionsync.errors import RegionSyncError, bad_response, from_service_error, read_error_object
+from regionsync.errors import RegionSyncError, bad_response, read_error_object
 from regionsync.services.base import (
     AdapterBase,
     CopyAuthorization,
@@ -407,15 +407,7 @@ class LanguageAdapter(AdapterBase):
         response = await self.http.call("GET", operation_url, params=self._params, context="Reading the job")
         body = response.body
         status = str(body.get("status") or "")
-        state = _JOB_STATES.get(status.lower())
-        if state is None:
-            raise bad_response(
-                self.http.endpoint,
-                f"unknown job status {status!r}",
-                status=response.status,
-                request_id=response.request_id,
-                side=self.http.side_label,
-            )
+        state = self._state(response, status, _JOB_STATES, "job")
         result = body.get("result") if isinstance(body.get("result"), Mapping) else {}
         training = result.get("trainingStatus") if isinstance(result.get("trainingStatus"), Mapping) else {}
         percent: int | None = 100 if state is JobState.SUCCEEDED else 0
@@ -430,16 +422,7 @@ class LanguageAdapter(AdapterBase):
                 if first
                 else ("", f"The job ended {status} without saying why.", None)
             )
-            error = from_service_error(
-                code,
-                message,
-                inner,
-                request_id=response.request_id,
-                service=self.service,
-                context="The job",
-                side=self.http.side_label,
-                endpoint=self.http.endpoint,
-            )
+            error = self._operation_error(response, code, message, inner, "The job")
         return OperationStatus(
             state=state,
             percent=percent,
