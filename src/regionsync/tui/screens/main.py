@@ -11,13 +11,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Tab, Tabs
 
 from regionsync.domain import AssetKind, Service
 from regionsync.tui.model import KIND_TITLES, DiffRow, parse_filter
 from regionsync.tui.widgets.diff_table import DiffTable
 from regionsync.tui.widgets.diff_view import DiffView
 from regionsync.tui.widgets.filter_bar import FilterBar
+from regionsync.tui.widgets.footer import KeysFooter
 from regionsync.tui.widgets.header import AppHeader
 from regionsync.tui.widgets.jobs_panel import JobsPanel
 
@@ -52,7 +53,7 @@ class MainScreen(Screen[None]):
         yield tabs
         yield DiffView(self.kinds[0], id="diff")
         yield JobsPanel()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.diff.table.focus()

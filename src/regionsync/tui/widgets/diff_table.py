@@ -8,6 +8,11 @@ when the set of keys changes); only the lines on screen are ever rendered (Textu
 cursor, its scroll position), and switching tabs swaps the page — no widget is shown, hidden or
 focused, so a tab switch costs one repaint. Colours come from component classes bound to theme variables
 (`$sync-ok`, `$sync-drift` …); the status is always a glyph and a word, never colour alone.
+
+Speed (issue #6): the styles a paint needs are looked up once per paint (`_Palette`), each row's rendered
+line is kept until the row, the width, the cursor or the styles change (`_StripCache`), and the `/`
+filter scans a column of case-folded search texts built once per set of rows — so a keystroke, a tab
+switch or a page of scrolling re-renders only what it has never shown before.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ NARROW_INFO = 8
 _STATUS_CLASS: dict[SyncStatus, str] = {
     status: "diff-table--status-" + status.value.replace(" ", "-") for status in SyncStatus
 }
+STRIP_CACHE_SIZE = 4096
+"""Rendered lines kept (a few screens of every tab); past it the cache starts again."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +93,55 @@ class ReconcileStats:
     unchanged: int = 0
 
 
+@dataclass(frozen=True)
+class _Palette:
+    """Every style one paint needs, looked up once per paint (a lookup walks the DOM; a line has ten)."""
+
+    base: Style
+    cursor: Style
+    dim: tuple[Style, Style]
+    """Plain, under the cursor."""
+    divider: tuple[Style, Style]
+    status: tuple[dict[SyncStatus, Style], dict[SyncStatus, Style]]
+    header: Style
+    subtitle: Style
+    error: Style
+
+
+@dataclass
+class _StripCache:
+    """Rendered row lines by row key, valid while the row object, the width, the cursor flag and the
+    palette are the ones they were rendered with (rows are immutable: a change is a new object)."""
+
+    palette: _Palette | None = None
+    lines: dict[str, tuple[DiffRow, int, bool, Strip]] = field(default_factory=dict)
+
+    def get(self, row: DiffRow, width: int, cursor: bool) -> Strip | None:
+        found = self.lines.get(row.key)
+        if found is not None and found[0] is row and found[1] == width and found[2] == cursor:
+            return found[3]
+        return None
+
+    def put(self, row: DiffRow, width: int, cursor: bool, strip: Strip) -> None:
+        if len(self.lines) >= STRIP_CACHE_SIZE:
+            self.lines.clear()
+        self.lines[row.key] = (row, width, cursor, strip)
+
+    def use(self, palette: _Palette) -> None:
+        """Start over when the styles changed (theme, focus, CSS)."""
+        if palette != self.palette:
+            self.palette = palette
+            self.lines.clear()
+
+
 @dataclass
 class _Page:
     """The rows of one tab, and where its cursor and scroll were."""
 
     rows: dict[str, DiffRow] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
+    search: list[str] | None = None
+    """Each row's case-folded search text, in `order` (None: to be rebuilt)."""
     visible: list[str] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)
     filter: RowFilter = field(default_factory=RowFilter)
@@ -194,6 +244,8 @@ class DiffTable(ScrollView, can_focus=True):
         self._filter = RowFilter()
         self._announced: tuple[str, str | None] | None = None
         self._empty_text = "no assets of this kind on either side"
+        self._strips = _StripCache()
+        self._palette: _Palette | None = None
 
     # -- pages (one per tab) -------------------------------------------------------------------
 
@@ -254,6 +306,8 @@ class DiffTable(ScrollView, can_focus=True):
             store.rows[key] = row
         for key in removed:
             del store.rows[key]
+        if added or updated or removed:
+            store.search = None
         if added or removed:
             store.order = sorted(store.rows, key=lambda k: (store.rows[k].name.casefold(), k))
             self._refilter(store)
@@ -271,6 +325,8 @@ class DiffTable(ScrollView, can_focus=True):
         if before is None or before == row:
             return False
         store.rows[row.key] = row
+        if before.search_text() != row.search_text():
+            store.search = None
         if self._filter.statuses and before.status is not row.status:
             self._refilter(store)
             if store is self._page:
@@ -336,13 +392,23 @@ class DiffTable(ScrollView, can_focus=True):
     # -- filtering and cursor --------------------------------------------------------------------
 
     def _refilter(self, store: _Page) -> None:
-        store.filter = self._filter
-        if self._filter.empty:
+        """What `RowFilter.matches` keeps, computed over the page's search column in one pass."""
+        row_filter = store.filter = self._filter
+        if row_filter.empty:
             store.visible = list(store.order)
         else:
-            matches = self._filter.matches
-            rows = store.rows
-            store.visible = [k for k in store.order if matches(rows[k])]
+            if store.search is None:
+                store.search = [store.rows[k].search_text() for k in store.order]
+            keyed: Iterable[tuple[str, str]] = zip(store.order, store.search, strict=True)
+            if row_filter.statuses:
+                rows, statuses = store.rows, row_filter.statuses
+                keyed = [(k, text) for k, text in keyed if rows[k].status in statuses]
+            words = row_filter.words
+            if len(words) == 1:
+                word = words[0]
+                store.visible = [k for k, text in keyed if word in text]
+            else:
+                store.visible = [k for k, text in keyed if all(w in text for w in words)]
         store.positions = {key: i for i, key in enumerate(store.visible)}
 
     def _after_change(self, store: _Page) -> None:
@@ -453,64 +519,92 @@ class DiffTable(ScrollView, can_focus=True):
 
     # -- rendering ---------------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._palette = None  # looked up afresh once per paint: styles may have changed since the last
+        return super().render_lines(crop)
+
+    def _current_palette(self) -> _Palette:
+        palette = self._palette
+        if palette is None:
+            base = self.rich_style
+            cursor = base + self.get_component_rich_style("diff-table--cursor", partial=True)
+
+            def over(name: str) -> tuple[Style, Style]:
+                partial = self.get_component_rich_style(name, partial=True)
+                return base + partial, cursor + partial
+
+            statuses = {status: over(name) for status, name in _STATUS_CLASS.items()}
+            palette = self._palette = _Palette(
+                base=base,
+                cursor=cursor,
+                dim=over("diff-table--dim"),
+                divider=over("diff-table--divider"),
+                status=({s: pair[0] for s, pair in statuses.items()},
+                        {s: pair[1] for s, pair in statuses.items()}),
+                header=over("diff-table--header")[0],
+                subtitle=over("diff-table--subtitle")[0],
+                error=over("diff-table--error")[0],
+            )
+            self._strips.use(palette)
+        return palette
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        columns = Columns.for_width(width)
-        base = self.rich_style
-        if y == 0:
-            return self._title_line(columns, base, width, subtitle=False)
-        if y == 1:
-            return self._title_line(columns, base, width, subtitle=True)
+        palette = self._current_palette()
+        base = palette.base
+        if y < HEADER_LINES:
+            return self._title_line(Columns.for_width(width), palette, width, subtitle=y == 1)
         position = int(self.scroll_offset.y) + y - HEADER_LINES
         store = self._page
         if 0 <= position < len(store.visible):
-            key = store.visible[position]
-            return self._row_line(store.rows[key], columns, base, width, cursor=position == store.cursor)
+            row = store.rows[store.visible[position]]
+            cursor = position == store.cursor
+            strip = self._strips.get(row, width, cursor)
+            if strip is None:
+                strip = self._row_line(row, Columns.for_width(width), palette, width, cursor=cursor)
+                self._strips.put(row, width, cursor, strip)
+            return strip
         if position == 0 and not store.visible:
             text = (
                 self._empty_text if self._filter.empty
                 else f"nothing matches the filter {self._filter.describe()}"
             )
-            style = base + self.get_component_rich_style("diff-table--dim", partial=True)
-            return Strip([Segment(_fit("  " + text, width), style)], width)
+            return Strip([Segment(_fit("  " + text, width), palette.dim[0])], width)
         return Strip.blank(width, base)
 
-    def _divider(self, base: Style) -> Segment:
-        return Segment("│", base + self.get_component_rich_style("diff-table--divider", partial=True))
-
-    def _title_line(self, columns: Columns, base: Style, width: int, *, subtitle: bool) -> Strip:
+    def _title_line(self, columns: Columns, palette: _Palette, width: int, *, subtitle: bool) -> Strip:
         left, right = self._page.titles
-        header = base + self.get_component_rich_style(
-            "diff-table--subtitle" if subtitle else "diff-table--header", partial=True
-        )
-        error = base + self.get_component_rich_style("diff-table--error", partial=True)
+        base = palette.base
+        header = palette.subtitle if subtitle else palette.header
+        divider = Segment("│", palette.divider[0])
 
         def pane(title: PaneTitle, size: int) -> Segment:
             text = title.subtitle if subtitle else title.title
-            style = error if subtitle and title.error else header
+            style = palette.error if subtitle and title.error else header
             return Segment(_fit(" " + text, size), style)
 
         gutter = "" if subtitle else "status"
         segments = [
             pane(left, columns.left),
-            self._divider(base),
+            divider,
             Segment(_centre(gutter, GUTTER_WIDTH), header),
-            self._divider(base),
+            divider,
             pane(right, columns.right),
         ]
         return Strip(segments, width).adjust_cell_length(width, base)
 
-    def _row_line(self, row: DiffRow, columns: Columns, base: Style, width: int, *, cursor: bool) -> Strip:
-        if cursor:
-            base = base + self.get_component_rich_style("diff-table--cursor", partial=True)
-        dim = base + self.get_component_rich_style("diff-table--dim", partial=True)
-        status = base + self.get_component_rich_style(_STATUS_CLASS[row.status], partial=True)
+    @staticmethod
+    def _row_line(row: DiffRow, columns: Columns, palette: _Palette, width: int, *, cursor: bool) -> Strip:
+        which = 1 if cursor else 0
+        base = palette.cursor if cursor else palette.base
+        dim = palette.dim[which]
+        divider = Segment("│", palette.divider[which])
         segments: list[Segment] = []
-        self._side(segments, row.primary, columns, columns.left, base, dim)
-        segments.append(self._divider(base))
-        segments.append(Segment(_fit(" " + row.gutter, GUTTER_WIDTH), status))
-        segments.append(self._divider(base))
-        self._side(segments, row.secondary, columns, columns.right, base, dim)
+        DiffTable._side(segments, row.primary, columns, columns.left, base, dim)
+        segments.append(divider)
+        segments.append(Segment(_fit(" " + row.gutter, GUTTER_WIDTH), palette.status[which][row.status]))
+        segments.append(divider)
+        DiffTable._side(segments, row.secondary, columns, columns.right, base, dim)
         return Strip(segments, width).adjust_cell_length(width, base)
 
     @staticmethod

@@ -8,8 +8,22 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input, Label
+
+
+class FilterInput(Input):
+    """An Input whose text never relays out the screen.
+
+    Textual's Input sets its virtual (scrollable) width to the text's on every keystroke, and that
+    reactive asks for a layout — of the whole screen, fifty job rows included: the costliest part of
+    a filter keystroke. The input's own size never depends on its text (`width: 1fr; height: 1`), and
+    a ScrollView reads its scroll limits from `virtual_size` itself, so a repaint is all it needs.
+    """
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 class FilterBar(Horizontal):
@@ -42,7 +56,7 @@ class FilterBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("filter")
-        yield Input(
+        yield FilterInput(
             placeholder="id or name, or a status: missing, drifted, unknown … (enter: keep, esc: clear)",
             id="filter-input",
         )

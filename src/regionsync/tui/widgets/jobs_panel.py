@@ -2,14 +2,19 @@
 
 Rows are keyed by job id and updated in place; a failed job keeps its row, with the reason. A
 progress update repaints only the bar and the job's info cell (fixed sizes: no relayout), so 50 jobs
-reporting many times a second leave the rest of the screen alone.
+reporting many times a second leave the rest of the screen alone. A row scrolled out of the panel's
+view is not repainted for progress at all: it keeps the latest line and catches up when it scrolls back
+into view (a change of state — done, failed, interrupted — is always shown at once, since it can
+change the row's height).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult, RenderResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
@@ -26,6 +31,11 @@ def _widget_id(job_id: str) -> str:
     return "job-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in job_id)
 
 
+def _shape(line: JobLine) -> tuple[object, ...]:
+    """What can change a row's look beyond its bar and info text (and its height: an error shows)."""
+    return line.title, line.state, line.interrupted, line.error
+
+
 class JobInfo(Widget):
     """`62%  step 2/3 copy · 0:41` — repainted in place, never relaid out."""
 
@@ -37,6 +47,19 @@ class JobInfo(Widget):
 
     def render(self) -> RenderResult:
         return Text(self.text, no_wrap=True, overflow="ellipsis", justify="right")
+
+
+class JobBar(ProgressBar):
+    """A ProgressBar without what the panel does not show: no ETA, so no ETA samples on every update
+    and no once-a-second update timer (fifty of them, with fifty jobs, all competing for the loop)."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        # Stops the base classes' mount handlers: ProgressBar's starts the ETA timer; Widget's only
+        # turns on scrollbars for `overflow: scroll`, which a bar does not have.
+        event.prevent_default()
+
+    def _watch_progress(self, progress: float) -> None:
+        """The percentage follows `progress` by itself (a computed reactive); nothing else to do."""
 
 
 class JobRow(Horizontal):
@@ -64,33 +87,46 @@ class JobRow(Horizontal):
         self._now = now
         self._shown: JobLine | None = None
         self._composed_title = line.title
-        self._bar: ProgressBar | None = None
+        self._bar: JobBar | None = None
         self._info: JobInfo | None = None
+        self.stale = False
+        """The line changed while the row was out of view: `show` it when it comes back."""
+
+    @property
+    def now(self) -> datetime | None:
+        """The time of the latest line given to the row."""
+        return self._now
 
     def compose(self) -> ComposeResult:
         self._composed_title = self.line.title
         yield Label(self.line.title, classes="title", markup=False)
-        yield ProgressBar(total=100, show_eta=False, show_percentage=False)
+        yield JobBar(total=100, show_eta=False, show_percentage=False)
         yield Static("", classes="error", markup=False)
         yield JobInfo()
 
     def on_mount(self) -> None:
-        self._bar = self.query_one(ProgressBar)
+        self._bar = self.query_one(JobBar)
         self._info = self.query_one(JobInfo)
         self.show(self.line, self._now)
 
-    def show(self, line: JobLine, now: datetime | None) -> None:
-        """Show `line` (before the row's children exist, it is kept for `on_mount`)."""
+    def show(self, line: JobLine, now: datetime | None, *, in_view: bool = True) -> None:
+        """Show `line` (before the row's children exist, it is kept for `on_mount`). Out of view, a line
+        that only moves the progress or the elapsed time is kept, not painted (`stale`)."""
+        shown = self._shown
         self.line = line
         self._now = now
         if self._bar is None or self._info is None:
             return
-        before = self._shown
+        if not in_view and shown is not None and _shape(shown) == _shape(line):
+            self.stale = True
+            return
+        self.stale = False
+        before = shown
         self._shown = line
         if (before.title if before is not None else self._composed_title) != line.title:
             self.query_one(".title", Label).update(line.title)
         if before is None or before.bar_percent != line.bar_percent:
-            self._bar.update(progress=line.bar_percent)
+            self._bar.progress = line.bar_percent
         failed = line.state is JobState.FAILED
         interrupted = line.interrupted and not failed
         if before is None or (before.state, before.interrupted, before.error) != (
@@ -130,6 +166,7 @@ class JobsPanel(VerticalScroll):
         self.border_title = "Jobs"
         self._lines: dict[str, JobLine] = {}
         self._rows: dict[str, JobRow] = {}
+        self._now: datetime | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(EMPTY_TEXT, id="jobs-empty", markup=False)
@@ -142,9 +179,10 @@ class JobsPanel(VerticalScroll):
         """Show `line`: a new row for a new job, the same row updated for a known one."""
         before = self._lines.get(line.job_id)
         self._lines[line.job_id] = line
+        self._now = now
         row = self._rows.get(line.job_id)
         if row is not None:
-            row.show(line, now)
+            row.show(line, now, in_view=self._in_view(row))
         else:
             if not self._rows:
                 self.query("#jobs-empty").remove()
@@ -155,9 +193,37 @@ class JobsPanel(VerticalScroll):
 
     def tick(self, now: datetime) -> None:
         """Move the elapsed times of running jobs on."""
-        for row in self._rows.values():
+        self._now = now
+        for row, in_view in self._placed():
             if not row.line.state.finished:
-                row.show(row.line, now)
+                row.show(row.line, now, in_view=in_view)
+
+    def _placed(self) -> Iterator[tuple[JobRow, bool]]:
+        """Each row, and whether any line of it is in the panel's view (rows are stacked in order; one
+        not laid out yet counts as in view)."""
+        top = int(self.scroll_offset.y)
+        bottom = top + self.scrollable_content_region.height
+        y = 0
+        for row in self._rows.values():
+            height = row.outer_size.height
+            yield row, not height or (y < bottom and y + height > top)
+            y += height
+
+    def _in_view(self, row: JobRow) -> bool:
+        return next((in_view for other, in_view in self._placed() if other is row), True)
+
+    def _catch_up(self) -> None:
+        """Paint the rows that came into view with the lines they were given meanwhile."""
+        for row, in_view in self._placed():
+            if row.stale and in_view:
+                row.show(row.line, self._now if self._now is not None else row.now)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._catch_up()
+
+    def on_resize(self) -> None:
+        self._catch_up()
 
     def _retitle(self) -> None:
         running = sum(1 for line in self._lines.values() if not line.state.finished and not line.interrupted)
