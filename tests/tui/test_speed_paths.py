@@ -1,0 +1,85 @@
+"""The dashboard's fast paths show exactly what the slow ones would: the footer updated in place,
+job rows that repaint only when in view, the filter input."""
+
+from __future__ import annotations
+
+from tui_support import SIZE, Dashboard, screen_text, settle
+
+from regionsync.domain import AssetKind, JobState, ProgressEvent, Service
+from regionsync.tui.messages import JobProgress
+from regionsync.tui.model import JobLine, row_key
+from regionsync.tui.widgets.footer import KeysFooter
+
+DI = Service.DOCUMENT_INTELLIGENCE
+
+
+def footer_line(text: str) -> str:
+    return text.rstrip().splitlines()[-1]
+
+
+async def test_the_footer_follows_the_selection_and_reads_like_a_rebuilt_one(dashboard: Dashboard) -> None:
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.main_screen
+        assert main is not None
+        table = main.active_table
+        assert table is not None
+        seen: dict[str, str] = {}
+        for name in ("purchase-order", "invoice", "old-payslips", "w2-2023"):
+            assert table.select_key(row_key(DI, AssetKind.MODEL, name))
+            await pilot.pause(0.2)  # the footer settles after the cursor stops
+            seen[name] = footer_line(screen_text(app))
+        assert "Copy" in seen["purchase-order"] and "Copy" in seen["w2-2023"]
+        assert "Copy" not in seen["invoice"] and "Copy" not in seen["old-payslips"]
+        assert seen["purchase-order"] == seen["w2-2023"], "the same keys read the same, however reached"
+        footer = main.query_one(KeysFooter)
+        rebuilt = footer.rebuilds
+        footer.refresh(recompose=True)  # what a plain Footer does on every change
+        await pilot.pause(0.2)
+        assert footer_line(screen_text(app)) == seen["w2-2023"]
+        assert footer.rebuilds >= rebuilt
+
+
+async def test_progress_for_a_job_out_of_view_shows_when_it_scrolls_back(dashboard: Dashboard) -> None:
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.main_screen
+        assert main is not None
+        panel = main.jobs_panel
+        now = app.now()
+        for i in range(30):
+            panel.upsert(JobLine(job_id=f"job-{i:02d}", asset_name=f"asset-{i:02d}", target="westus2"), now)
+        await pilot.pause()
+        last = "job-29"
+        event = ProgressEvent(
+            job_id=last,
+            asset_name="asset-29",
+            step="copy",
+            step_index=2,
+            step_count=3,
+            state=JobState.RUNNING,
+            percent=73,
+        )
+        app.post_message(JobProgress(event))
+        await pilot.pause()
+        panel.scroll_end(animate=False)
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        row = next(line for line in text.splitlines() if "asset-29" in line)
+        assert "73%" in row and "step 2/3 copy" in row
+
+
+async def test_a_filter_typed_key_by_key_is_applied_in_full(dashboard: Dashboard) -> None:
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        for ch in "purchase-order":
+            await pilot.press(ch)
+        await pilot.pause(0.2)
+        main = app.main_screen
+        assert main is not None and main.active_table is not None
+        names = {main.active_table.rows[k].name for k in main.active_table.visible_keys}
+        assert names == {"purchase-order"}
