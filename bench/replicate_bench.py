@@ -29,7 +29,6 @@ import re
 import statistics
 import sys
 import tempfile
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench.sync_bench import _learnt, verdict
+from bench.sync_bench import _learnt, counted_sync, verdict
 from engine_support import (
     CU_PRIMARY,
     CU_SECONDARY,
@@ -52,8 +51,6 @@ from engine_support import (
 )
 from regionsync.domain import Job, JobState, Service
 from regionsync.emulator import Clock, World, serve
-from regionsync.sync.journal import Journal
-from regionsync.sync.session import SyncSession
 
 TARGETS = {"floor": 1.2, "requests": 4.0}
 LANGUAGE_STEPS = ("export", "import", "train", "deploy")
@@ -135,38 +132,25 @@ def classify_language(request: httpx.Request) -> str:
 
 
 async def replicate_projects(world: World, s: Settings, journal: Path) -> dict[str, Any]:
-    counts: Counter[str] = Counter()
-
-    async def count(request: httpx.Request) -> None:
-        counts[classify_language(request)] += 1
-
-    session = SyncSession(
+    run = await counted_sync(
         "bench-language",
         language_profile(world, s.api_version),
-        journal=Journal(journal),
+        journal,
         concurrency=s.concurrency,
+        classify=classify_language,
+        expected=s.projects,
+        what="project",
     )
-    session.client.event_hooks = {"request": [count], "response": []}
-    async with session:
-        started = time.perf_counter()
-        plans = await session.plan()
-        planned = time.perf_counter()
-        jobs = await session.execute(plans)
-        elapsed = time.perf_counter() - started
-        poller = session.poller.stats()
-    states = Counter(job.state for job in jobs)
-    if states != {JobState.SUCCEEDED: s.projects}:
-        raise RuntimeError(f"the sync did not replicate every project: {dict(states)}")
     copied = world.resources[LANGUAGE_SECONDARY].projects
     serving = [p for p in copied.values() if "prod" in p.deployments and "v1" in p.trained_models]
     if len(serving) != s.projects:
         raise RuntimeError(f"{len(serving)} of {s.projects} projects serve on the secondary")
     return {
-        "elapsed": elapsed,
-        "plan": planned - started,
-        "counts": counts,
-        "poller": poller,
-        "steps": measured_steps(jobs),
+        "elapsed": run.elapsed,
+        "plan": run.plan_seconds,
+        "counts": run.counts,
+        "poller": run.poller,
+        "steps": measured_steps(run.jobs),
     }
 
 
@@ -198,29 +182,19 @@ def classify_cu(request: httpx.Request) -> str:
 
 
 async def copy_analyzers(world: World, s: Settings, journal: Path) -> dict[str, Any]:
-    counts: Counter[str] = Counter()
-
-    async def count(request: httpx.Request) -> None:
-        counts[classify_cu(request)] += 1
-
-    session = SyncSession("bench-cu", cu_profile(world), journal=Journal(journal), concurrency=s.concurrency)
-    session.client.event_hooks = {"request": [count], "response": []}
-    async with session:
-        started = time.perf_counter()
-        plans = await session.plan()
-        refused = [r.name for _, plan in plans for r in plan.refusals]
-        if refused:
-            raise RuntimeError(f"the plan refused analyzers: {refused}")
-        jobs = await session.execute(plans)
-        elapsed = time.perf_counter() - started
-        poller = session.poller.stats()
-    states = Counter(job.state for job in jobs)
-    if states != {JobState.SUCCEEDED: s.analyzers}:
-        raise RuntimeError(f"the sync did not copy every analyzer: {dict(states)}")
+    run = await counted_sync(
+        "bench-cu",
+        cu_profile(world),
+        journal,
+        concurrency=s.concurrency,
+        classify=classify_cu,
+        expected=s.analyzers,
+        what="analyzer",
+    )
     ready = [a for a in world.resources[CU_SECONDARY].analyzers.values() if a.status == "ready"]
     if len(ready) != s.analyzers:
         raise RuntimeError(f"{len(ready)} of {s.analyzers} analyzers are ready on the secondary")
-    return {"elapsed": elapsed, "counts": counts, "poller": poller}
+    return {"elapsed": run.elapsed, "counts": run.counts, "poller": run.poller}
 
 
 # -- report ----------------------------------------------------------------------------------------

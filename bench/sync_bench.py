@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,10 @@ from typing import Any
 import httpx
 
 from regionsync.config import Profile, ServiceProfile, SideConfig
-from regionsync.domain import JobState, Side
+from regionsync.domain import Job, JobState, Side
 from regionsync.sync.journal import Journal
+from regionsync.sync.pair import ResourcePair
+from regionsync.sync.plan import Plan
 from regionsync.sync.session import SyncSession
 
 API = {"api-version": "2024-11-30"}
@@ -161,30 +164,63 @@ def classify(request: httpx.Request) -> str:
     return "status+plan"
 
 
-async def engine_sync(emulator: Emulator, s: Settings, journal: Path) -> dict[str, Any]:
+@dataclass
+class CountedSync:
+    """One engine sync, timed, with every request it sent counted by purpose."""
+
+    jobs: list[Job]
+    plans: list[tuple[ResourcePair, Plan]]
+    elapsed: float
+    plan_seconds: float
+    counts: Counter[str]
+    poller: dict[str, Any]
+
+
+async def counted_sync(
+    name: str,
+    profile: Profile,
+    journal: Path,
+    *,
+    concurrency: int,
+    classify: Callable[[httpx.Request], str],
+    expected: int,
+    what: str,
+) -> CountedSync:
+    """plan() then execute() on the real engine: nothing refused, every job (`expected`) succeeds."""
     counts: Counter[str] = Counter()
 
     async def count(request: httpx.Request) -> None:
         counts[classify(request)] += 1
 
-    session = SyncSession(
-        "bench",
-        profile(emulator.resources[SOURCE], emulator.resources[TARGET]),
-        journal=Journal(journal),
-        concurrency=s.concurrency,
-    )
+    session = SyncSession(name, profile, journal=Journal(journal), concurrency=concurrency)
     session.client.event_hooks = {"request": [count], "response": []}
     async with session:
         started = time.perf_counter()
         plans = await session.plan()
         planned = time.perf_counter()
+        refused = [r.name for _, plan in plans for r in plan.refusals]
+        if refused:
+            raise RuntimeError(f"the plan refused {what}s: {refused}")
         jobs = await session.execute(plans)
         elapsed = time.perf_counter() - started
         poller = session.poller.stats()
     states = Counter(job.state for job in jobs)
-    if states != {JobState.SUCCEEDED: s.copies}:
-        raise RuntimeError(f"the sync did not copy every model: {dict(states)}")
-    return {"elapsed": elapsed, "plan": planned - started, "counts": counts, "poller": poller}
+    if states != {JobState.SUCCEEDED: expected}:
+        raise RuntimeError(f"the sync did not copy every {what}: {dict(states)}")
+    return CountedSync(jobs, plans, elapsed, planned - started, counts, poller)
+
+
+async def engine_sync(emulator: Emulator, s: Settings, journal: Path) -> dict[str, Any]:
+    run = await counted_sync(
+        "bench",
+        profile(emulator.resources[SOURCE], emulator.resources[TARGET]),
+        journal,
+        concurrency=s.concurrency,
+        classify=classify,
+        expected=s.copies,
+        what="model",
+    )
+    return {"elapsed": run.elapsed, "plan": run.plan_seconds, "counts": run.counts, "poller": run.poller}
 
 
 async def plain_flow(emulator: Emulator, s: Settings) -> dict[str, Any]:

@@ -68,8 +68,12 @@ def build_world(rows: int) -> World:
         world.add_model("bench-eus", f"model-{n:05d}", description=f"model {n}", created=created)
         if n < shared:
             drifted = n % 17 == 0
-            world.add_model("bench-wus", f"model-{n:05d}", description=f"model {n}",
-                            created=created - timedelta(days=30) if drifted else created)
+            world.add_model(
+                "bench-wus",
+                f"model-{n:05d}",
+                description=f"model {n}",
+                created=created - timedelta(days=30) if drifted else created,
+            )
     for n in range(rows - shared):
         world.add_model("bench-wus", f"retired-{n:05d}", created=START - timedelta(days=900))
     return world
@@ -81,16 +85,27 @@ def session_factory(world: World, journal: Path) -> Callable[[], SyncSession]:
 
     def side(name: str, variable: str) -> SideConfig:
         res = world.resources[name]
-        return SideConfig(endpoint=world.endpoint(name), region=res.region, resource_id=res.resource_id,
-                          key=f"env:{variable}")
+        return SideConfig(
+            endpoint=world.endpoint(name),
+            region=res.region,
+            resource_id=res.resource_id,
+            key=f"env:{variable}",
+        )
 
-    profile = Profile(**{"document-intelligence": ServiceProfile(
-        api_version="2024-11-30", primary=side("bench-eus", "BENCH_PRIMARY_KEY"),
-        secondary=side("bench-wus", "BENCH_SECONDARY_KEY"))})
+    profile = Profile(
+        **{
+            "document-intelligence": ServiceProfile(
+                api_version="2024-11-30",
+                primary=side("bench-eus", "BENCH_PRIMARY_KEY"),
+                secondary=side("bench-wus", "BENCH_SECONDARY_KEY"),
+            )
+        }
+    )
 
     def factory() -> SyncSession:
-        return SyncSession("bench", profile, journal=Journal(journal), transport=EmulatorTransport(world),
-                           concurrency=64)
+        return SyncSession(
+            "bench", profile, journal=Journal(journal), transport=EmulatorTransport(world), concurrency=64
+        )
 
     return factory
 
@@ -134,17 +149,31 @@ async def _storm(app: RegionSyncApp, jobs: dict[str, str], stop: asyncio.Event) 
     while not stop.is_set():
         tick += 1
         for n, (job_id, asset) in enumerate(jobs.items()):
-            app.post_message(JobProgress(ProgressEvent(
-                job_id=job_id, asset_name=asset, step="copy", step_index=2, step_count=3,
-                state=JobState.RUNNING, percent=(tick + n) % 100)))
+            app.post_message(
+                JobProgress(
+                    ProgressEvent(
+                        job_id=job_id,
+                        asset_name=asset,
+                        step="copy",
+                        step_index=2,
+                        step_count=3,
+                        state=JobState.RUNNING,
+                        percent=(tick + n) % 100,
+                    )
+                )
+            )
         await asyncio.sleep(0.5)
 
 
 async def measure(rows: int, jobs: int, presses: int) -> Figures:
     world = build_world(rows)
     with tempfile.TemporaryDirectory(prefix="regionsync-tui-bench-") as tmp:
-        app = make_app(session_factory(world, Path(tmp) / "journal.sqlite3"), "bench", auto_refresh=0,
-                       preferences_path=Path(tmp) / "ui.toml")
+        app = make_app(
+            session_factory(world, Path(tmp) / "journal.sqlite3"),
+            "bench",
+            auto_refresh=0,
+            preferences_path=Path(tmp) / "ui.toml",
+        )
         latencies: dict[str, list[float]] = {"scroll": [], "filter": [], "tab switch": []}
         async with app.run_test(size=(120, 36)) as pilot:
             await _until(lambda: app.session is not None and app.main_screen is not None)
@@ -188,7 +217,8 @@ async def measure(rows: int, jobs: int, presses: int) -> Figures:
                 before = len(table.visible_keys)
                 char = "5" if n % 2 == 0 else "backspace"
                 latencies["filter"].append(
-                    await _press(pilot, char, lambda b=before: len(table.visible_keys) != b))
+                    await _press(pilot, char, lambda b=before: len(table.visible_keys) != b)
+                )
             await app.run_action("clear_filter")
             await pilot.pause()
             table.focus()
@@ -197,6 +227,7 @@ async def measure(rows: int, jobs: int, presses: int) -> Figures:
             for n in range(presses):
                 kind_before = main.active_view.kind if main.active_view else None
                 key = "2" if n % 2 == 0 else "1"
+
                 def switched(before: Any = kind_before) -> bool:
                     return main.active_view is not None and main.active_view.kind != before
 
@@ -223,19 +254,25 @@ def main() -> int:
     baseline = asyncio.run(measure(10, 0, args.presses))
     figures = asyncio.run(measure(args.rows, args.jobs, args.presses))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"dashboard: {figures.rows} rows per pane, {figures.jobs} live jobs "
-          "(progress from each twice a second)")
-    print(f"  first paint after the listings returned: {figures.first_paint * 1000:7.1f} ms "
-          f"(target < {TARGETS['first_paint_s'] * 1000:.0f} ms)")
+    print(
+        f"dashboard: {figures.rows} rows per pane, {figures.jobs} live jobs "
+        "(progress from each twice a second)"
+    )
+    print(
+        f"  first paint after the listings returned: {figures.first_paint * 1000:7.1f} ms "
+        f"(target < {TARGETS['first_paint_s'] * 1000:.0f} ms)"
+    )
     ok = figures.first_paint < TARGETS["first_paint_s"]
     for action, values in figures.latencies.items():
         base = p95(baseline.latencies[action])
         value = p95(values)
         ok = ok and value * 1000 < TARGETS["p95_ms"]
-        print(f"  key → screen, {action:<10}: p95 {value * 1000:6.1f} ms, median "
-              f"{statistics.median(values) * 1000:6.1f} ms, worst {max(values) * 1000:6.1f} ms  "
-              f"({value / base:4.1f}× the 10-row baseline's {base * 1000:.1f} ms; "
-              f"target p95 < {TARGETS['p95_ms']:.0f} ms)")
+        print(
+            f"  key → screen, {action:<10}: p95 {value * 1000:6.1f} ms, median "
+            f"{statistics.median(values) * 1000:6.1f} ms, worst {max(values) * 1000:6.1f} ms  "
+            f"({value / base:4.1f}× the 10-row baseline's {base * 1000:.1f} ms; "
+            f"target p95 < {TARGETS['p95_ms']:.0f} ms)"
+        )
     ok = ok and rss_mb < TARGETS["rss_mb"]
     print(f"  peak resident memory: {rss_mb:.0f} MB (target < {TARGETS['rss_mb']:.0f} MB)")
     print("  all targets met" if ok else "  TARGET MISSED")
