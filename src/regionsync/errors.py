@@ -647,17 +647,66 @@ def from_response(
 # ------------------------------------------------------------------------------------ transport failures
 
 
+_UNREACHABLE_CAUSES: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    # (words in the transport's message, the cause in a few words, what it suggests)
+    (
+        (
+            "name resolution",
+            "name or service not known",
+            "nodename nor servname",
+            "getaddrinfo",
+            "no address associated",
+        ),
+        "the host name does not resolve",
+        "the endpoint in the profile may be misspelt, or DNS is unavailable",
+    ),
+    (
+        ("refused", "connectionrefusederror"),
+        "connection refused",
+        "the region may be down; the other side is unaffected",
+    ),
+    (
+        ("ssl", "certificate", "tls"),
+        "the TLS handshake failed",
+        "check the endpoint's scheme and certificate",
+    ),
+)
+
+
+def _chain_text(exc: BaseException | str) -> str:
+    """The words of an exception and of every exception behind it (httpx's "All connection attempts
+    failed" hides the ConnectionRefusedError that says what happened)."""
+    if isinstance(exc, str):
+        return exc.lower()
+    words: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        words.append(f"{type(current).__name__} {current}")
+        current = current.__cause__ or current.__context__
+    return " ".join(words).lower()
+
+
+def unreachable_cause(exc: BaseException | str) -> tuple[str, str]:
+    """(cause, hint) of a failed connection, from the transport's own words."""
+    text = _chain_text(exc)
+    for words, cause, hint in _UNREACHABLE_CAUSES:
+        if any(word in text for word in words):
+            return cause, hint
+    return "no connection could be made", "the region may be down; the other side is unaffected"
+
+
 def unreachable(
     endpoint: str, exc: BaseException | str, *, side: str = "", context: str = ""
 ) -> RegionSyncError:
     """The endpoint could not be reached at all (refused, DNS, TLS): nothing was sent."""
     reason = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}".rstrip(": ")
+    cause, hint = unreachable_cause(exc)
+    details = _transport_details(endpoint, side, context)
+    details["cause"] = cause
     return RegionSyncError(
-        what=_fill(
-            "{where} is unreachable: connection refused — the region may be down; the other side is "
-            "unaffected",
-            {"where": _where(side, endpoint)},
-        ),
+        what=_fill(f"{{where}} is unreachable: {cause} — {hint}", {"where": _where(side, endpoint)}),
         why="No connection could be made (connection refused, name not resolved, or TLS failed).",
         todo="Check the region's health on the Azure status page and the endpoint in the profile "
         "(`regionsync probe`); regionsync keeps serving what it knows of the other side.",
@@ -665,7 +714,7 @@ def unreachable(
         raw_message=reason,
         retryable=True,
         remedy=str(Remedy.RETRY),
-        details=_transport_details(endpoint, side, context),
+        details=details,
     )
 
 

@@ -238,3 +238,20 @@ def test_redacted_removes_secrets_from_every_text() -> None:
     text = clean.explain() + str(clean) + repr(clean) + str(clean.details)
     assert secret not in text
     assert "***" in clean.what
+
+
+@pytest.mark.parametrize(
+    ("message", "cause"),
+    [
+        ("[Errno -3] Temporary failure in name resolution", "the host name does not resolve"),
+        ("[Errno 111] Connection refused", "connection refused"),
+        ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed", "the TLS handshake failed"),
+        ("All connection attempts failed", "no connection could be made"),
+    ],
+)
+def test_an_unreachable_endpoint_says_why_it_could_not_connect(message: str, cause: str) -> None:
+    from regionsync.errors import unreachable
+
+    error = unreachable("https://x.cognitiveservices.azure.com", message, side="secondary westus2")
+    assert f"is unreachable: {cause}" in error.what
+    assert error.details["cause"] == cause and error.code == "Unreachable"

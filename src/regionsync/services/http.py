@@ -439,9 +439,19 @@ class AzureHttp:
 
 
 def _describe(exc: BaseException) -> str:
-    """The exception's class and message: never its request (which carries the auth header)."""
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """The exception's class and message, and its root cause's (httpx's "All connection attempts
+    failed" hides the ConnectionRefusedError that says what happened): never its request, which
+    carries the auth header."""
+
+    def one(e: BaseException) -> str:
+        text = str(e).strip()
+        return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+    root, seen = exc, {id(exc)}
+    while (nxt := root.__cause__ or root.__context__) is not None and id(nxt) not in seen:
+        seen.add(id(nxt))
+        root = nxt
+    return one(exc) if root is exc else f"{one(exc)} ({one(root)})"
 
 
 def _read_json(response: httpx.Response) -> tuple[dict[str, Any] | None, str | None]:

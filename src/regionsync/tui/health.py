@@ -27,7 +27,7 @@ Timer = Callable[[], float]
 def _problem(error: RegionSyncError) -> tuple[bool, bool | None, str]:
     """(reachable, key accepted, words) for a failed listing."""
     if error.code == "Unreachable":
-        return False, None, "unreachable: connection refused"
+        return False, None, f"unreachable: {error.details.get('cause', 'connection refused')}"
     if error.code == "Timeout":
         return False, None, "unreachable: no answer in time"
     if error.code == "ConnectionLost":
