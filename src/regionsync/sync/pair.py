@@ -7,11 +7,12 @@ every request. `source`/`target` turn the pair around for fail-back (`sync --fro
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
 from regionsync.domain import Service, Side
+from regionsync.errors import RegionSyncError
 from regionsync.services.base import AssetAdapter
 from regionsync.services.retry import RetrySettings
 
@@ -76,7 +77,11 @@ def open_pairs(
 
     wanted = set(services) if services else None
     pairs: list[ResourcePair] = []
-    for service, cfg in service_pairs(profile):
+    try:
+        configured = service_pairs(profile)
+    except RegionSyncError as error:  # its advice names the profile the user typed
+        raise replace(error, todo=error.todo.replace("<profile>", profile_name)) from None
+    for service, cfg in configured:
         if wanted is not None and service not in wanted:
             continue
         api_version = cfg.api_version or DEFAULT_API_VERSIONS[service]
