@@ -1,5 +1,6 @@
 """Checking what the emulator answered against the wire contract: the OpenAPI (swagger 2.0) specs in
-`../shared/specs/` beside the repository (override with `REGIONSYNC_SPECS`).
+`specs/` beside this file (copies of the files used, from Azure/azure-rest-api-specs under MIT; see
+specs/README.md), or the folder `REGIONSYNC_SPECS` names.
 
 The SDK transports record every exchange; `spec_problems(exchanges)` finds, for each, the operation of
 the right spec (by path prefix and `api-version`) and the response declared for its status (`default`
@@ -24,8 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SPECS = Path(os.environ.get("REGIONSYNC_SPECS") or Path(__file__).resolve().parents[3] / "shared" / "specs")
-"""The repository's sibling `../shared/specs` (where DESIGN.md puts the wire contract)."""
+SPECS = Path(os.environ.get("REGIONSYNC_SPECS") or Path(__file__).resolve().parent / "specs")
+"""The specs inside the repository (`tests/conformance/specs/`), so that a clone in any folder checks them."""
 
 SPEC_FILES: dict[tuple[str, str | None], str] = {
     ("formrecognizer/v2.1", None): "document-intelligence/v2.1.json",
@@ -43,7 +44,7 @@ KNOWN_DEVIATIONS: dict[tuple[str, str, str], tuple[frozenset[int], str]] = {
     ),
 }
 """(spec, method, path) → the statuses the live service answers instead, and their body schema
-(specs/README.md, "Where the live service differs from a spec")."""
+(specs/README.md here and ../shared/specs/README.md, "Where the live service differs from a spec")."""
 
 LINK_HEADERS = frozenset({"operation-location", "location"})
 """Declared headers a client cannot do without (it follows them); the others a spec declares are optional
