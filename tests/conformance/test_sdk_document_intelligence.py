@@ -75,7 +75,10 @@ def test_model_authorize_copy_list_get_details(emulator: World, wire: Wire) -> N
     assert authorization.target_resource_region == "westus2"
     assert authorization.target_resource_id == emulator.resources[TARGET].resource_id
     location = authorization.target_model_location
-    assert location == f"{emulator.endpoint(TARGET)}/documentintelligence/documentModels/invoice-dr"
+    # As the service's recordings write it (the spec example omits the query; di_versions.RECORDED_FACTS).
+    assert location == (
+        f"{emulator.endpoint(TARGET)}/documentintelligence/documentModels/invoice-dr?api-version={API_VERSION}"
+    )
 
     poller = source.begin_copy_model_to("invoice", authorization, polling_interval=POLLING_INTERVAL)
     copied = poller.result()
@@ -102,6 +105,11 @@ def test_model_authorize_copy_list_get_details(emulator: World, wire: Wire) -> N
     )
     assert fetched.api_version == original.api_version == API_VERSION
     assert fetched.expiration_date_time is not None and fetched.modified_date_time is not None
+    assert (fetched.created_date_time, fetched.expiration_date_time, fetched.modified_date_time) == (
+        original.created_date_time,
+        original.expiration_date_time,
+        original.modified_date_time,
+    ), "a copy keeps the source's dates, as the service's recordings show"
 
     details = target.get_resource_details()
     assert (details.custom_document_models.count, details.custom_document_models.limit) == (1, 500)

@@ -72,9 +72,10 @@ async def test_expired_authorization_is_refused(client: httpx.AsyncClient, world
     assert "expired" in refused.json()["error"]["innererror"]["message"]
 
 
-async def test_authorization_is_valid_for_24_hours(client: httpx.AsyncClient, world: World) -> None:
+async def test_authorization_is_valid_for_1_hour(client: httpx.AsyncClient, world: World) -> None:
+    """v3+ authorizations live 1 hour, as the service's recordings show (di_versions.RECORDED_FACTS)."""
     authorization = await authorize_v3(client, world, *V4, TARGET_KEY)
-    world.clock.advance(24 * 3600 - 1)
+    world.clock.advance(3600 - 1)
     assert (await copy_v3(client, world, *V4, SOURCE_KEY, authorization)).status_code == 202
 
 

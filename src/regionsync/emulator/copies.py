@@ -14,6 +14,11 @@ seeds' error table:
 
 An accepted copy always consumes its authorization. Failures known at the start end the operation
 after `EARLY_FAILURE_SECONDS` of emulated time at 0 %; the others at their percent.
+
+What the live service's recordings show (di_versions.RECORDED_FACTS, read here by the copy's API
+version): how long an authorization lives, the shape of operation ids, and that a copied model keeps
+the source's createdDateTime / modifiedDateTime / lastUpdatedDateTime (and so its expirationDateTime)
+rather than being dated by the copy.
 """
 
 from __future__ import annotations
@@ -25,13 +30,13 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from regionsync.emulator import problems
+from regionsync.emulator.di_versions import RECORDED_FACTS, operation_id
 from regionsync.emulator.prebuilt import is_prebuilt
 from regionsync.emulator.problems import Problem, ProblemError
 from regionsync.emulator.regions import AZURE_REGIONS, REGION_PATTERN
 from regionsync.emulator.state import Authorization, DocAsset, LegacyModel, Operation, Resource
-from regionsync.emulator.world import World, new_operation_id
+from regionsync.emulator.world import World
 
-AUTHORIZATION_LIFETIME = timedelta(hours=24)
 EARLY_FAILURE_SECONDS = 1.0
 RESOURCE_ID_PATTERN = re.compile(
     r"^/subscriptions/[^/]*/resourceGroups/[^/]*/providers/Microsoft\.CognitiveServices/accounts/[^/]*$",
@@ -63,12 +68,13 @@ def authorize(
         raise ProblemError(problems.already_exists(kind))
     if kind in ("model", "legacy_model") and target.reserved_model_count() >= target.custom_model_limit:
         raise ProblemError(problems.quota_exceeded(target.reserved_model_count(), target.custom_model_limit))
+    lifetime = RECORDED_FACTS[api_version].authorization_lifetime
     authorization = Authorization(
         auth_id=str(uuid.uuid4()),
         kind=kind,
         target=target.name,
         target_id=target_id,
-        expires=(world.clock.now() + AUTHORIZATION_LIFETIME).replace(microsecond=0),
+        expires=(world.clock.now() + lifetime).replace(microsecond=0),
         api_version=api_version,
         description=description,
         tags=tags,
@@ -135,7 +141,7 @@ def start(world: World, request: CopyRequest) -> Operation:
     else:
         duration = world.copy_seconds
     operation = Operation(
-        op_id=new_operation_id(),
+        op_id=operation_id(request.api_version, now),
         kind=OPERATION_KINDS[request.kind],
         api_version=request.api_version,
         source=request.source.name,
@@ -218,19 +224,22 @@ def finish(world: World, operation: Operation) -> None:
     assert target is not None
     operation.status = "succeeded"
     snapshot = operation.snapshot
+    dated_by_copy = not RECORDED_FACTS[operation.api_version].copy_keeps_source_times
     when = operation.finish_at
     if isinstance(snapshot, LegacyModel):
         copied = snapshot.clone()
         copied.model_id = operation.target_id
         copied.status = "ready"
-        copied.created = copied.last_updated = when
+        if dated_by_copy:
+            copied.created = copied.last_updated = when
         target.legacy_models[operation.target_id] = copied
         operation.result = copied.clone()
         return
     doc = snapshot.clone()
     doc.asset_id = operation.target_id
     doc.status = "ready"
-    doc.created = doc.modified = when
+    if dated_by_copy:
+        doc.created = doc.modified = when
     if operation.description is not None:
         doc.description = doc.base_description = operation.description
     if operation.tags:

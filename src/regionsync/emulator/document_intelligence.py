@@ -24,6 +24,7 @@ from regionsync.emulator.clock import format_timestamp, parse_timestamp
 from regionsync.emulator.di_versions import (
     KIND_BY_COLLECTION,
     KINDS,
+    RECORDED_FACTS,
     VERSIONS,
     VERSIONS_BY_BASE,
     ApiVersionSpec,
@@ -58,8 +59,10 @@ class Request3:
 
 
 def asset_location(endpoint: str, version: ApiVersionSpec, kind: AssetKindSpec, asset_id: str) -> str:
+    """Where the asset will be: `targetModelLocation` / `targetClassifierLocation` (see RECORDED_FACTS)."""
     url = f"{endpoint}/{version.base}/{kind.collection}/{asset_id}"
-    return f"{url}?api-version={version.api_version}" if version.location_has_api_version else url
+    recorded = RECORDED_FACTS[version.api_version]
+    return f"{url}?api-version={version.api_version}" if recorded.location_has_api_version else url
 
 
 def render_asset(asset: DocAsset, version: ApiVersionSpec, *, details: bool) -> dict[str, Any]:

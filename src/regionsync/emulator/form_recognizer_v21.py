@@ -5,7 +5,10 @@ List (`op=full` with summary and nextLink, `op=summary`), get (`includeKeys`), d
 seconds since the epoch, as the spec defines them), `{id}/copy` (202 + Operation-Location, no
 Location) and `{id}/copyResults/{rid}` (matched case-insensitively: the service writes
 `copyresults`). Errors use v2.1's flat body with numeric codes (1002 for refused copies, 1022 for
-unknown models); copy failures appear in `copyResult.errors`.
+unknown models); copy failures appear in `copyResult.errors`. As the service's recordings show
+(di_versions.RECORDED_FACTS["2.1"]): an authorization lives 24 hours, copyResults ids are bare GUIDs,
+`copyResult.modelId` is present while the copy is notStarted / running, and the copied model keeps
+the source's createdDateTime and lastUpdatedDateTime.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from starlette.responses import Response
 from regionsync.emulator import copies, problems, tokens
 from regionsync.emulator.app import Call, ServiceFamily
 from regionsync.emulator.clock import format_timestamp
+from regionsync.emulator.di_versions import RECORDED_FACTS
 from regionsync.emulator.paging import next_link, page
 from regionsync.emulator.problems import Problem, ProblemError
 from regionsync.emulator.responses import empty_response, json_object, json_response, poll_headers
 from regionsync.emulator.state import LegacyModel, Operation
 
-BASE = "formrecognizer/v2.1"
+BASE_VERSION = "2.1"
+BASE = f"formrecognizer/v{BASE_VERSION}"
 Endpoint = Callable[..., Awaitable[Response]]
 
 
@@ -99,7 +104,9 @@ async def delete_model(call: Call, model_id: str) -> Response:
 
 async def authorize_copy(call: Call) -> Response:
     model_id = str(uuid.uuid4())
-    authorization = copies.authorize(call.world, call.resource, "legacy_model", model_id, api_version="2.1")
+    authorization = copies.authorize(
+        call.world, call.resource, "legacy_model", model_id, api_version=BASE_VERSION
+    )
     ticks = int(authorization.expires.timestamp())
     token = tokens.issue(call.world.secret, authorization.auth_id, "legacy_model", model_id, str(ticks))
     location = f"{call.endpoint}/{BASE}/custom/models/{model_id}"
@@ -144,7 +151,7 @@ async def copy_model(call: Call, model_id: str) -> Response:
             target_id=target_id,
             target_location=location,
             degrade=call.request.headers.get("x-ms-forms-copy-degrade", "").strip().lower() == "true",
-            api_version="2.1",
+            api_version=BASE_VERSION,
         ),
     )
     headers = {
@@ -178,6 +185,8 @@ async def copy_result(call: Call, model_id: str, result_id: str) -> Response:
             "modelId": operation.target_id,
             "errors": [operation.failure.copy_result_error()],
         }
+    elif RECORDED_FACTS[BASE_VERSION].copy_result_names_target_while_running:
+        body["copyResult"] = {"modelId": operation.target_id}
     headers = None if operation.finished else poll_headers(call.world.clock, operation.finish_at)
     return json_response(body, headers=headers)
 
