@@ -5,12 +5,23 @@ A profile side names its key source in one short spec: `keyring` (the OS keyring
 `DefaultAzureCredential`, the optional `entra` extra). `resolve_credential` turns the spec into a
 `Credential` that yields auth headers; `secrets()` lists what must never be shown, and `redact`
 removes it from any text. Keys are held as `SecretStr`, so no repr or log line ever shows them.
+
+`EntraCredential` fetches one token at a time (single-flight), again a minute before it expires, and
+once more after a 401 (`refresh_after_rejection`); `close_credentials` closes a session's credentials.
+A demo (or a test) substitutes the token source with `using_entra_credential`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import binascii
+import json
 import os
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -67,65 +78,218 @@ class KeyCredential:
         return "KeyCredential(key=<hidden>)"
 
 
-class EntraCredential:
-    """A Microsoft Entra ID bearer token from azure-identity's `DefaultAzureCredential` (async).
+ENTRA_ROLE = "Cognitive Services User"
+"""The role an Entra ID identity needs on a resource to call its APIs (data actions)."""
+REFRESH_MARGIN = 60.0
+"""A token is fetched again this many seconds before it expires."""
+_KEPT_TOKENS = 8
+"""Earlier tokens still redacted after a refresh (one may sit in an error or a log line)."""
 
+EntraFactory = Callable[[], Any]
+"""Makes an async token credential (azure-core's `AsyncTokenCredential` protocol)."""
+
+entra_credential_factory: ContextVar[EntraFactory | None] = ContextVar(
+    "entra_credential_factory", default=None
+)
+"""Where `key = "entra"` gets its token credential when not from DefaultAzureCredential: the demo sets
+it to the emulator's in-process credential (`using_entra_credential`); unset everywhere else."""
+
+
+@contextmanager
+def using_entra_credential(factory: EntraFactory) -> Iterator[None]:
+    """Within the block (and the tasks it starts), `key = "entra"` signs in with `factory()`."""
+    token = entra_credential_factory.set(factory)
+    try:
+        yield
+    finally:
+        entra_credential_factory.reset(token)
+
+
+def entra_unavailable(exc: BaseException) -> RegionSyncError:
+    """The advice when azure-identity (or the async transport its credentials need) is missing."""
+    missing = getattr(exc, "name", None) or str(exc) or type(exc).__name__
+    return RegionSyncError(
+        what="Entra ID sign-in needs the azure-identity package and its async transport (aiohttp), "
+        "which are not installed",
+        why=f'The profile says `key = "entra"`, an optional feature of regionsync ({missing}).',
+        todo="Install the extra: `pip install 'regionsync[entra]'` — or use a key "
+        "(`regionsync profile add`).",
+        code="EntraUnavailable",
+        remedy=str(Remedy.FIX_CREDENTIALS),
+    )
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a token says signed in (read from its claims, never verified here): for advice only."""
+
+    object_id: str = ""
+    name: str = ""
+    tenant_id: str = ""
+
+    @property
+    def label(self) -> str:
+        """`alice@contoso.com (object id …)`, or whatever part is known."""
+        if self.name and self.object_id:
+            return f"{self.name} (object id {self.object_id})"
+        return self.name or self.object_id
+
+
+def principal_of(token: str) -> Principal | None:
+    """The principal named in a JWT access token's claims; None when it is not a readable JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error, UnicodeError):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    name = next(
+        (str(claims[k]) for k in ("upn", "preferred_username", "unique_name", "name") if claims.get(k)), ""
+    )
+    return Principal(
+        object_id=str(claims.get("oid") or ""), name=name, tenant_id=str(claims.get("tid") or "")
+    )
+
+
+class EntraCredential:
+    """A Microsoft Entra ID bearer token from an async token credential — azure-identity's
+    `DefaultAzureCredential` unless one is given (or `entra_credential_factory` names one).
+
+    One fetch is in flight at a time: concurrent requests on a fresh or expiring token wait for the
+    same fetch (single-flight, per event loop). The token is used until `REFRESH_MARGIN` seconds
+    before it expires on `clock` (injectable; `time.time` by default). `refresh_after_rejection`
+    fetches a fresh one after a 401 — once, however many requests were refused with the same token.
     azure-identity is imported on first use; without the `entra` extra the error says how to add it.
-    The token is cached until a minute before it expires.
+    `aclose()` closes a credential this object made (an injected one is its owner's to close).
     """
 
-    def __init__(self, scope: str = ENTRA_SCOPE, *, credential: Any | None = None) -> None:
+    def __init__(
+        self,
+        scope: str = ENTRA_SCOPE,
+        *,
+        credential: Any | None = None,
+        clock: Callable[[], float] = time.time,
+        refresh_margin: float = REFRESH_MARGIN,
+    ) -> None:
         self._scope = scope
         self._credential = credential
+        self._owned = False
+        self._clock = clock
+        self._margin = refresh_margin
         self._token: SecretStr | None = None
         self._expires_on: float = 0.0
+        self._earlier: list[SecretStr] = []
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._fetch_lock = asyncio.Lock()
+        self.principal: Principal | None = None
+        """Who the current token names (for advice); None before the first token."""
+        self.fetches = 0
+        """How many tokens were asked for."""
+
+    @property
+    def scope(self) -> str:
+        return self._scope
 
     def _ensure_credential(self) -> Any:
         if self._credential is None:
+            factory = entra_credential_factory.get()
             try:
-                from azure.identity.aio import DefaultAzureCredential
+                if factory is not None:
+                    self._credential = factory()
+                else:
+                    from azure.identity.aio import DefaultAzureCredential
+
+                    # Its managed-identity and other HTTP-based credentials need aiohttp; building it
+                    # without raises ImportError here, outside the import above.
+                    self._credential = DefaultAzureCredential()
             except ImportError as exc:
-                raise RegionSyncError(
-                    what="Entra ID sign-in needs the azure-identity package, which is not installed",
-                    why='The profile says `key = "entra"`, an optional feature of regionsync.',
-                    todo="Install the extra: `pip install 'regionsync[entra]'` — or use a key "
-                    "(`regionsync profile add`).",
-                    code="EntraUnavailable",
-                    remedy=str(Remedy.FIX_CREDENTIALS),
-                ) from exc
-            self._credential = DefaultAzureCredential()
+                raise entra_unavailable(exc) from None
+            self._owned = True
         return self._credential
 
+    def _lock(self) -> asyncio.Lock:
+        """The single-flight lock of the running event loop (a new `asyncio.run` gets a new one)."""
+        loop = asyncio.get_running_loop()
+        if self._lock_loop is not loop:
+            self._lock_loop, self._fetch_lock = loop, asyncio.Lock()
+        return self._fetch_lock
+
+    def _usable(self) -> bool:
+        return self._token is not None and self._clock() < self._expires_on - self._margin
+
     async def auth_headers(self) -> dict[str, str]:
-        if self._token is None or time.time() > self._expires_on - 60:
-            credential = self._ensure_credential()
-            try:
-                token = await credential.get_token(self._scope)
-            except Exception as exc:  # azure-identity raises its own ClientAuthenticationError family
-                raise RegionSyncError(
-                    what="Could not sign in with Entra ID",
-                    why="DefaultAzureCredential found no usable identity (az login, managed identity, "
-                    "environment variables).",
-                    todo="Sign in with `az login`, or set AZURE_CLIENT_ID / AZURE_TENANT_ID / "
-                    "AZURE_CLIENT_SECRET, or use a key instead (`regionsync profile add`).",
-                    code="EntraSignInFailed",
-                    raw_message=type(exc).__name__,
-                    remedy=str(Remedy.FIX_CREDENTIALS),
-                ) from None
-            self._token = SecretStr(token.token)
-            self._expires_on = float(token.expires_on)
+        if not self._usable():
+            async with self._lock():
+                if not self._usable():  # another request may have fetched it while this one waited
+                    await self._fetch()
+        assert self._token is not None
         return {"Authorization": f"Bearer {self._token.get_secret_value()}"}
 
+    async def refresh_after_rejection(self, sent: Mapping[str, str]) -> bool:
+        """After a 401 to a request that carried `sent`: fetch a fresh token unless another request
+        already did. True when a different token is now at hand (worth one more try)."""
+        rejected = sent.get("Authorization", "").removeprefix("Bearer ")
+        if not rejected:
+            return False
+        async with self._lock():
+            if self._token is not None and self._token.get_secret_value() != rejected and self._usable():
+                return True
+            await self._fetch()
+        assert self._token is not None
+        return self._token.get_secret_value() != rejected
+
+    async def _fetch(self) -> None:
+        credential = self._ensure_credential()
+        self.fetches += 1
+        try:
+            token = await credential.get_token(self._scope)
+        except ImportError as exc:
+            raise entra_unavailable(exc) from None
+        except Exception as exc:  # azure-identity raises its own ClientAuthenticationError family
+            raise RegionSyncError(
+                what="Could not sign in with Entra ID",
+                why="DefaultAzureCredential found no usable identity (environment variables, workload "
+                "identity, managed identity, Azure CLI, Azure Developer CLI, Azure PowerShell).",
+                todo="Sign in with `az login`, or set AZURE_CLIENT_ID / AZURE_TENANT_ID / "
+                "AZURE_CLIENT_SECRET, or use a key instead (`regionsync profile add`).",
+                code="EntraSignInFailed",
+                raw_message=type(exc).__name__,
+                remedy=str(Remedy.FIX_CREDENTIALS),
+            ) from None
+        if self._token is not None:
+            self._earlier = [*self._earlier, self._token][-_KEPT_TOKENS:]
+        self._token = SecretStr(token.token)
+        self._expires_on = float(token.expires_on)
+        self.principal = principal_of(token.token) or self.principal
+
     def secrets(self) -> list[str]:
-        return [self._token.get_secret_value()] if self._token is not None else []
+        tokens = [*self._earlier, self._token] if self._token is not None else self._earlier
+        return [t.get_secret_value() for t in tokens]
 
     async def aclose(self) -> None:
-        """Close azure-identity's credential (it holds HTTP sessions) if one was opened."""
-        if self._credential is not None and hasattr(self._credential, "close"):
-            await self._credential.close()
+        """Close the token credential this object made (azure-identity's hold HTTP sessions)."""
+        credential, self._credential = self._credential, None
+        if credential is not None and self._owned and hasattr(credential, "close"):
+            await credential.close()
+        self._owned = False
 
     def __repr__(self) -> str:
         return f"EntraCredential(scope={self._scope!r})"
+
+
+async def close_credentials(pairs: Iterable[Any]) -> None:
+    """Close the credentials behind a session's resource pairs (each side's AzureHttp), once each."""
+    seen: set[int] = set()
+    for pair in pairs:
+        for adapter in (getattr(pair, "primary", None), getattr(pair, "secondary", None)):
+            credential = getattr(getattr(adapter, "http", None), "credential", None)
+            close = getattr(credential, "aclose", None)
+            if close is not None and id(credential) not in seen:
+                seen.add(id(credential))
+                await close()
 
 
 # ------------------------------------------------------------------------------------------ key sources

@@ -4,6 +4,12 @@ It starts `regionsync emulator` on loopback with the demo scenario, writes a thr
 file for its pairs (keys in environment variables, never in a file or the keyring), then runs
 `regionsync status` and `regionsync sync --dry-run` on it and stops the emulator. Nothing of
 yours (config, keyring, journal) is read or written. `make demo` opens the dashboard instead.
+
+One demo resource has key authentication disabled (`contoso-lang-wus2`): its profile side says
+`key = "entra"`. Here azure-identity's DefaultAzureCredential signs in through the Azure CLI — the
+demo's own stand-in `az` (written to its temporary directory, first on PATH) which prints a token
+of the demo identity from the emulator's admin API. The dashboard demo uses the emulator's
+in-process credential instead (`regionsync.emulator.auth.AdminTokenCredential`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ if TYPE_CHECKING:
     from regionsync.config import Profile
     from regionsync.emulator import World
 
+DEMO_IDENTITY = "regionsync-demo"
+"""The Entra ID identity the demo signs in as where keys are disabled (see demo.toml)."""
+
 DEMO_PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
     # profile: [(service, api version, primary resource, secondary resource)] of the demo world
     "contoso": [
@@ -36,9 +45,11 @@ DEMO_PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
 def demo_profiles(
     resources: Mapping[str, Mapping[str, Any]], env: MutableMapping[str, str]
 ) -> dict[str, Profile]:
-    """The demo's profiles over `resources` (name → endpoint, region, resource_id, keys, encrypted?).
+    """The demo's profiles over `resources` (name → endpoint, region, resource_id, keys, encrypted?,
+    disable_local_auth?).
 
-    Each key goes to an environment variable the profile names, never to a file or the keyring.
+    Each key goes to an environment variable the profile names, never to a file or the keyring; a
+    resource with keys disabled is reached with Entra ID (`key = "entra"`).
     """
     from regionsync.config import Profile, ServiceProfile, SideConfig
 
@@ -51,13 +62,17 @@ def demo_profiles(
             sides: dict[str, SideConfig] = {}
             for side, name in (("primary", primary), ("secondary", secondary)):
                 res = resources[name]
-                variable = "REGIONSYNC_DEMO_KEY_" + name.upper().replace("-", "_")
-                env[variable] = str(res["keys"][0])
+                if res.get("disable_local_auth"):
+                    key = "entra"
+                else:
+                    variable = "REGIONSYNC_DEMO_KEY_" + name.upper().replace("-", "_")
+                    env[variable] = str(res["keys"][0])
+                    key = f"env:{variable}"
                 sides[side] = SideConfig(
                     endpoint=str(res["endpoint"]),
                     region=str(res["region"]),
                     resource_id=str(res["resource_id"]),
-                    key=f"env:{variable}",
+                    key=key,
                     encrypted=res.get("encrypted"),
                 )
             services[service] = ServiceProfile(api_version=version, **sides)
@@ -68,6 +83,9 @@ def demo_profiles(
 
 def world_resources(world: World) -> dict[str, dict[str, Any]]:
     """An in-process world's resources in the shape `demo_profiles` reads."""
+    from regionsync.emulator.auth import directory
+
+    disabled = directory(world).keys_disabled
     return {
         name: {
             "endpoint": world.endpoint(name),
@@ -75,9 +93,35 @@ def world_resources(world: World) -> dict[str, dict[str, Any]]:
             "resource_id": res.resource_id,
             "keys": res.keys,
             "encrypted": res.encrypted,
+            "disable_local_auth": name in disabled,
         }
         for name, res in world.resources.items()
     }
+
+
+_DEMO_AZ = """#!{python}
+# The regionsync demo's stand-in for the Azure CLI: `az account get-access-token` prints a token of
+# the demo identity, issued by the demo emulator's admin API. Nothing else is answered.
+import json, sys, urllib.request
+args = sys.argv[1:]
+if args[:2] != ["account", "get-access-token"]:
+    sys.exit("the regionsync demo's az answers only `az account get-access-token`")
+resource = args[args.index("--resource") + 1] if "--resource" in args else None
+body = json.dumps({{"identity": {identity!r}, "resource": resource}}).encode()
+request = urllib.request.Request({admin!r} + "/_emulator/token", data=body,
+                                 headers={{"Content-Type": "application/json"}})
+with urllib.request.urlopen(request) as answer:
+    sys.stdout.write(answer.read().decode())
+"""
+
+
+def write_demo_az(directory: Path, admin_url: str, identity: str = DEMO_IDENTITY) -> Path:
+    """Write the demo's stand-in `az` into `directory` (executable) and return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "az"
+    script.write_text(_DEMO_AZ.format(python=sys.executable, identity=identity, admin=admin_url))
+    script.chmod(0o755)
+    return script
 
 
 def main() -> int:
@@ -102,6 +146,10 @@ def main() -> int:
                 return 1
             started = json.loads(line)
             resources = {r["name"]: r for r in started["resources"]}
+            # key = "entra" sides: azure-identity's CLI credential, through the demo's own `az`.
+            bin_dir = write_demo_az(home / "bin", started["admin"]).parent
+            env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+            env["AZURE_TOKEN_CREDENTIALS"] = "AzureCliCredential"
             save_config(
                 Config(default_profile="contoso", profiles=demo_profiles(resources, env)),
                 home / "config.toml",

@@ -183,6 +183,15 @@ _CHECK_TARGET = (
 _FREE_QUOTA = "Delete unused {asset}s on the target or raise its limit, then copy again."
 
 CATALOGUE: tuple[Rule, ...] = (
+    _rule(
+        "{where} refused the key: key authentication is disabled on this resource",
+        "The resource only accepts Microsoft Entra ID sign-in (disableLocalAuth), so no key opens it.",
+        'Sign in with Entra ID instead: write `key = "entra"` for this side in the profile (`regionsync '
+        "profile show` names the file) and give your identity the 'Cognitive Services User' role on the "
+        "resource.",
+        remedy=Remedy.FIX_CREDENTIALS,
+        codes=("AuthenticationTypeDisabled",),
+    ),
     # --- decided by the HTTP status alone: credentials, throttling, service faults ----------------------
     _rule(
         "{where} rejected the key (access denied)",
@@ -641,6 +650,87 @@ def from_response(
         context=context,
         side=side,
         endpoint=endpoint,
+    )
+
+
+# ------------------------------------------------------------------------------------ Entra ID refusals
+
+ENTRA_ROLE = "Cognitive Services User"
+"""The role that opens a resource's data APIs to an Entra ID identity."""
+
+
+def _resource_name(resource_id: str, endpoint: str) -> str:
+    """The account name: the resource id's last segment, else the endpoint's first host label (or,
+    for an endpoint with a path such as the emulator's, its first path segment)."""
+    if resource_id.strip("/"):
+        return resource_id.rstrip("/").rsplit("/", 1)[-1]
+    import httpx
+
+    url = httpx.URL(endpoint)
+    first = url.path.strip("/").split("/", 1)[0]
+    return first or (url.host.split(".", 1)[0] if url.host else "")
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def role_assignment_command(
+    *, object_id: str = "", resource_id: str = "", endpoint: str = "", role: str = ENTRA_ROLE
+) -> str:
+    """`az role assignment create …` with every value filled: the identity's object id (else the
+    signed-in user's, looked up by az), the resource id (else looked up by the account's name)."""
+    assignee = object_id or '"$(az ad signed-in-user show --query id -o tsv)"'
+    scope = resource_id or (
+        f'"$(az resource list --name {_resource_name(resource_id, endpoint)} '
+        "--resource-type Microsoft.CognitiveServices/accounts --query '[0].id' -o tsv)\""
+    )
+    return f'az role assignment create --assignee {assignee} --role "{role}" --scope {scope}'
+
+
+def entra_refused(
+    error: RegionSyncError,
+    *,
+    identity: str = "",
+    object_id: str = "",
+    tenant_id: str = "",
+    resource_id: str = "",
+    endpoint: str = "",
+) -> RegionSyncError:
+    """The advice for a 401 or 403 to a side that signs in with Entra ID: who signed in, which
+    resource refused, and the role assignment that lets it in (never "store the right key")."""
+    if error.status not in (401, 403) or error.code == "AuthenticationTypeDisabled":
+        return error
+    where = _where(error.details.get("side", ""), endpoint or error.details.get("endpoint", ""))
+    who = identity or object_id or "the signed-in identity"
+    resource = resource_id or _resource_name(resource_id, endpoint) or "the resource"
+    command = role_assignment_command(object_id=object_id, resource_id=resource_id, endpoint=endpoint)
+    details = {**error.details, "auth": "entra"}
+    if identity or object_id:
+        details["identity"] = who
+    if error.status == 403:
+        return replace(
+            error,
+            what=_capital(f"{where} refused the Entra ID identity {who}: no role there lets it call the API"),
+            why=f"The token is valid, but {who} has no '{ENTRA_ROLE}' role on {resource} (control-plane "
+            "roles such as Contributor or Owner do not open the data APIs), or a network rule blocks "
+            "this machine.",
+            todo=f"Assign the role: `{command}` — it can take a few minutes to apply — then try again.",
+            remedy=str(Remedy.FIX_CREDENTIALS),
+            retryable=False,
+            details=details,
+        )
+    login = f"az login --tenant {tenant_id}" if tenant_id else "az login"
+    return replace(
+        error,
+        what=_capital(f"{where} did not accept the Entra ID token of {who}"),
+        why="A freshly fetched token was refused too: it is for another tenant or audience than the "
+        f"resource's, or {who} cannot be resolved there.",
+        todo=f"Sign in to the resource's tenant (`{login}`) and make sure {who} has the '{ENTRA_ROLE}' "
+        f"role on {resource}: `{command}`.",
+        remedy=str(Remedy.FIX_CREDENTIALS),
+        retryable=False,
+        details=details,
     )
 
 

@@ -99,11 +99,13 @@ async def probe_side(
     try:
         info = await adapter.resource_info()
     except RegionSyncError as error:
+        finished = clock()
+        await _close_credential(adapter)
         result.problem, result.code = error.one_line(), error.code
         if error.code in _UNREACHABLE_CODES:
             result.reachable = False
             return result
-        result.latency_ms = round((clock() - started) * 1000.0, 1)
+        result.latency_ms = round((finished - started) * 1000.0, 1)
         result.reachable = True
         if error.status in (401, 403):
             result.key_accepted = False
@@ -111,10 +113,19 @@ async def probe_side(
             result.key_accepted = True
             result.api_version_answered = False
         return result
-    result.latency_ms = round((clock() - started) * 1000.0, 1)
+    finished = clock()
+    await _close_credential(adapter)
+    result.latency_ms = round((finished - started) * 1000.0, 1)
     result.reachable = result.key_accepted = result.api_version_answered = True
     result.custom_count, result.custom_limit = info.custom_count, info.custom_limit
     return result
+
+
+async def _close_credential(adapter: object) -> None:
+    """Close the side's credential (an Entra ID one holds HTTP sessions of its own)."""
+    close = getattr(getattr(getattr(adapter, "http", None), "credential", None), "aclose", None)
+    if close is not None:
+        await close()
 
 
 async def probe_profile(
@@ -154,6 +165,7 @@ def _mark(value: bool | None, yes: str = "yes", no: str = "no") -> str:
 def results_table(results: list[ProbeResult]) -> Table:
     """The probe as a Rich table (words beside every mark, never colour alone)."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="regionsync probe", title_justify="left")
     for column in (
@@ -191,7 +203,7 @@ def results_table(results: list[ProbeResult]) -> Table:
             latency,
             answered,
             quota,
-            r.problem,
+            Text(r.problem),  # verbatim: advice such as `pip install 'regionsync[entra]'` is not markup
         )
     return table
 

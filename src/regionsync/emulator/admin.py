@@ -17,17 +17,26 @@
     POST   /_emulator/touch                 {"resource": ..., "id": ..., "kind": "model" | "classifier" |
                                              "legacy_model" | "analyzer" | "project"}
 
+    GET    /_emulator/identities            the tenant, its identities and their roles (auth.py)
+    POST   /_emulator/token                 {"identity": "sync-bot", "scope"?: ".../.default",
+                                             "resource"?: URL, "lifetime"?: 3600} → what
+                                             `az account get-access-token` prints for it
+    POST   /_emulator/identities/role       {"resource": ..., "identity": ..., "role": "..." | null}
+    POST   /_emulator/local-auth            {"resource": ..., "disabled": true}
+
 `touch` changes an asset as a person would: retrains a model, edits an analyzer (description and
 lastModifiedAt), labels one more document in a project (lastModifiedDateTime); copy-failure faults
 also make Content Understanding copies and Language jobs fail at that percent.
 
 "share" faults are deterministic (share 0.5 hits every second matching request) and `count`
-limits how many requests they hit. A bad body answers 400 {"error": "..."}; keys are never shown.
+limits how many requests they hit. A bad body answers 400 {"error": "..."}; keys are never shown,
+and a token only to whoever asks `/token` for one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from regionsync.emulator.auth import COGNITIVE_AUDIENCE, DEFAULT_TOKEN_SECONDS, directory
 from regionsync.emulator.clock import format_timestamp
 from regionsync.emulator.responses import json_response
 
@@ -93,6 +103,24 @@ class TouchBody(_Body):
     resource: str
     kind: Literal["model", "classifier", "legacy_model", "analyzer", "project"]
     id: str
+
+
+class TokenBody(_Body):
+    identity: str
+    scope: str | None = None
+    resource: str | None = None
+    lifetime: float = Field(default=DEFAULT_TOKEN_SECONDS, gt=0)
+
+
+class RoleBody(_Body):
+    resource: str
+    identity: str = Field(min_length=1)
+    role: str | None
+
+
+class LocalAuthBody(_Body):
+    resource: str
+    disabled: bool = True
 
 
 class AdminError(Exception):
@@ -220,6 +248,40 @@ def admin_routes(world: World) -> list[Route]:
             raise AdminError(str(exc.args[0]), 404) from None
         return {"touched": {"resource": body.resource, "kind": body.kind, "id": body.id}}
 
+    async def identities(request: Request) -> Any:
+        return directory(world).view()
+
+    async def token(request: Request) -> Any:
+        body = await _parse(request, TokenBody)
+        audience = (body.resource or (body.scope or "").removesuffix("/.default") or COGNITIVE_AUDIENCE)
+        entra = directory(world)
+        try:
+            access_token, expires = entra.issue(
+                body.identity, world.clock.now(), audience=audience.rstrip("/"), seconds=body.lifetime
+            )
+        except KeyError as exc:
+            raise AdminError(str(exc.args[0]), 404) from None
+        return {
+            "accessToken": access_token,
+            "expiresOn": datetime.fromtimestamp(expires).strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "expires_on": expires,
+            "subscription": "00000000-0000-0000-0000-000000000000",
+            "tenant": entra.tenant_id,
+            "tokenType": "Bearer",
+        }
+
+    async def role(request: Request) -> Any:
+        body = await _parse(request, RoleBody)
+        known_resource(body.resource)
+        directory(world).assign(body.resource, body.identity, body.role)
+        return directory(world).view()
+
+    async def local_auth(request: Request) -> Any:
+        body = await _parse(request, LocalAuthBody)
+        known_resource(body.resource)
+        directory(world).set_local_auth(body.resource, disabled=body.disabled)
+        return directory(world).view()
+
     def endpoint(handler: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
             try:
@@ -245,6 +307,10 @@ def admin_routes(world: World) -> list[Route]:
         ("POST", "/clock", clock_set),
         ("POST", "/clock/advance", advance),
         ("POST", "/touch", touch),
+        ("GET", "/identities", identities),
+        ("POST", "/token", token),
+        ("POST", "/identities/role", role),
+        ("POST", "/local-auth", local_auth),
     ]
     by_path: dict[str, dict[str, Callable[[Request], Awaitable[Any]]]] = {}
     for method, path, handler in table:

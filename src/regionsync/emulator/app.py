@@ -4,9 +4,9 @@ A request's region is the port it arrived on (`scope["server"]`: the listener ov
 URL in process). On a region port the path is `/{resource}/{service path}`; the resource must
 live in that region, else the gateway answers 404 as Azure's would. The pipeline of every service
 request, in order: host check (127.0.0.1/localhost only, else 421) → resource and region → service
-family by path prefix → added latency → subscription key (401) → throttling (429 + Retry-After) →
-injected 5xx → settle finished copies → the family's handler → malformed body (GETs) — and every
-answer carries `apim-request-id` (and echoes `x-ms-client-request-id`).
+family by path prefix → added latency → key or Entra ID token (401/403, see auth.py) → throttling
+(429 + Retry-After) → injected 5xx → settle finished copies → the family's handler → malformed body
+(GETs) — and every answer carries `apim-request-id` (and echoes `x-ms-client-request-id`).
 
 Service families are a table: each module of `FAMILY_MODULES` lists its `FAMILIES` (a path
 prefix, the service a resource must have, a handler, a problem renderer). Document Intelligence
@@ -30,6 +30,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from regionsync.emulator import problems
+from regionsync.emulator.auth import authorize
 from regionsync.emulator.problems import ProblemError
 from regionsync.emulator.responses import ProblemRenderer, flat_error, malformed, problem_response
 from regionsync.emulator.state import Resource
@@ -160,8 +161,9 @@ class ServiceEndpoint:
             # by the time it answers: read the body first, then take the added latency.
             await request.body()
             await world.sleep(delay)
-        if not resource.accepts_key(request.headers.get("ocp-apim-subscription-key")):
-            return problem_response(problems.UNAUTHORIZED, flat_error)
+        refused = authorize(world, resource, request.headers, request.method, request.url.path)
+        if refused is not None:
+            return problem_response(refused, flat_error)
         throttle = faults.next_throttle(region, resource.name)
         if throttle is not None:
             return problem_response(problems.throttled(throttle.retry_after), flat_error)

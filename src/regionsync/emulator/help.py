@@ -24,6 +24,11 @@ Scenario file (TOML); without --scenario the shipped demo world is served:
   custom_model_limit = 250              # optional
   encrypted = false                     # optional: AEK/CMK
   resource_id = "/subscriptions/…/accounts/contoso-di-eus"  # optional
+  disable_local_auth = false            # optional: true refuses keys (403)
+
+  [[resource.identity]]        # Entra ID: Authorization: Bearer <token>
+  name = "sync-bot"            # token from POST /_emulator/token
+  role = "Cognitive Services User"      # Contributor etc.: 403 on data
 
   [[resource.model]]           # a v3+/v4 document model
   id = "invoice"
@@ -107,11 +112,16 @@ Admin API (JSON bodies) on the admin port:
   POST   /_emulator/clock/advance        {"seconds": 30}
   POST   /_emulator/touch                {"resource", "kind", "id"}
            kind: model | classifier | legacy_model | analyzer | project
+  GET    /_emulator/identities           tenant, identities, their roles
+  POST   /_emulator/token                {"identity": "sync-bot"}  what
+           `az account get-access-token` prints ("lifetime"?, "scope"?)
+  POST   /_emulator/identities/role      {"resource", "identity", "role"}
+  POST   /_emulator/local-auth           {"resource", "disabled": true}
 
 Faults take an optional scope ("region", "resource") and "count".
 With --json the first line on stdout is one JSON object:
   {"admin": URL, "resources": [{"name", "service", "region",
-   "endpoint", "resource_id", "keys"}]}
+   "endpoint", "resource_id", "keys", "disable_local_auth"}]}
 """
 
 EPILOG = SCENARIO_FORMAT + "\n" + ADMIN_API

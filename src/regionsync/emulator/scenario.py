@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from regionsync.emulator.auth import directory
 from regionsync.emulator.toml_lines import key_lines, line_of
 from regionsync.emulator.world import World
 
@@ -33,6 +34,7 @@ PROJECT_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}$"
 DEPLOYMENT_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$"
 RESOURCE_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9-]{1,62}$"
 REGION = r"^[a-z0-9]{1,24}$"
+IDENTITY_NAME = r"^[a-zA-Z0-9][a-zA-Z0-9@._-]{0,127}$"
 SERVICES = ("document-intelligence", "content-understanding", "language")
 TABLE_SERVICE: dict[str, str] = {
     "model": "document-intelligence",
@@ -156,6 +158,18 @@ class ProjectSpec(_Strict):
         return self
 
 
+class IdentitySpec(_Strict):
+    """An Entra ID identity (user or service principal) with a role on the resource it is listed under.
+
+    The same name under several resources is the same principal. Only "Cognitive Services User" lets
+    it call the resource's APIs; the control-plane roles answer 403 PermissionDenied, as in Azure."""
+
+    name: str = Field(pattern=IDENTITY_NAME)
+    role: Literal[
+        "Cognitive Services User", "Cognitive Services Contributor", "Contributor", "Owner", "Reader"
+    ] = "Cognitive Services User"
+
+
 class ResourceSpec(_Strict):
     name: str = Field(pattern=RESOURCE_NAME)
     service: Literal["document-intelligence", "content-understanding", "language"] = "document-intelligence"
@@ -164,6 +178,9 @@ class ResourceSpec(_Strict):
     custom_model_limit: int = Field(default=250, ge=0)
     encrypted: bool = False
     resource_id: str | None = None
+    disable_local_auth: bool = False
+    """Key authentication disabled: keys are refused (403 AuthenticationTypeDisabled), Entra ID only."""
+    identity: list[IdentitySpec] = Field(default_factory=list)
     model: list[ModelSpec] = Field(default_factory=list)
     legacy_model: list[LegacyModelSpec] = Field(default_factory=list)
     classifier: list[ClassifierSpec] = Field(default_factory=list)
@@ -187,6 +204,7 @@ class ResourceSpec(_Strict):
             ("analyzer id", [a.id for a in self.analyzer]),
             ("deployment name", [d.name for d in self.deployment]),
             ("project name", [p.name for p in self.project]),
+            ("identity", [i.name for i in self.identity]),
         )
         for what, names in named:
             seen: set[str] = set()
@@ -359,6 +377,10 @@ def populate(world: World, scenario: Scenario) -> None:
             encrypted=spec.encrypted,
             resource_id=spec.resource_id,
         )
+        entra = directory(world)
+        for identity in spec.identity:
+            entra.assign(spec.name, identity.name, identity.role)
+        entra.set_local_auth(spec.name, disabled=spec.disable_local_auth)
         for model in spec.model:
             world.add_model(
                 spec.name,

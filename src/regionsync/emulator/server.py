@@ -37,6 +37,9 @@ class RunningEmulator:
 
     def startup_info(self) -> dict[str, Any]:
         """What `regionsync emulator --json` prints: the admin URL and every resource with its keys."""
+        from regionsync.emulator.auth import directory
+
+        keys_disabled = directory(self.world).keys_disabled
         return {
             "admin": self.admin_url,
             "resources": [
@@ -47,6 +50,7 @@ class RunningEmulator:
                     "endpoint": self.world.endpoint(r.name),
                     "resource_id": r.resource_id,
                     "keys": list(r.keys),
+                    "disable_local_auth": r.name in keys_disabled,
                 }
                 for r in self.world.resources.values()
             ],

@@ -180,6 +180,8 @@ class AdapterBase:
         self.http = http
         if http.service is None:
             http.service = self.service
+        if resource_id and not http.resource_id:
+            http.resource_id = resource_id  # the scope an Entra ID role assignment names in advice
         self.api_version = api_version
         self.spec = self.versions[api_version]
         self.resource_id = resource_id

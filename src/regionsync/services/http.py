@@ -6,6 +6,8 @@ gets the auth header, `api-version` (when the instance has one and the URL does 
 `retry.py` (one loop, here); every failure leaves as a `RegionSyncError` from the catalogue, with
 the credential's secrets redacted. The key is only ever sent to the endpoint's scheme+host+port: a
 link to anywhere else (Operation-Location, Location, nextLink) is refused before anything is sent.
+With an Entra ID credential a 401 fetches a fresh token once before it counts (`_reauthenticate`),
+and a 401/403 is explained with the identity, the resource and the role to assign (`_entra_advice`).
 
 Listing thousands of assets sends a request per page, so the per-request work is kept small: the
 endpoint's origin is parsed once (a link that starts with the endpoint's own `scheme://authority/`
@@ -35,6 +37,7 @@ from regionsync.errors import (
     RegionSyncError,
     bad_response,
     connection_lost,
+    entra_refused,
     from_response,
     host_not_allowed,
     origin_of,
@@ -108,6 +111,9 @@ class ApiResponse:
 
 class AzureHttp:
     """Requests to one resource: `request` (raw), `call`/`json` (parsed), `paged` (follows nextLink)."""
+
+    resource_id: str = ""
+    """The resource's Azure id (set by its adapter), for advice: an Entra ID role assignment's scope."""
 
     def __init__(
         self,
@@ -287,9 +293,11 @@ class AzureHttp:
             **(headers or {}),
         }
         attempt = 0
+        reauthenticated = False
         while True:
             attempt += 1
-            request_headers.update(await self.credential.auth_headers())
+            sent = await self.credential.auth_headers()
+            request_headers.update(sent)
             if target is None:
                 target, extra = self._target(url, query)
             request = self.client.build_request(
@@ -313,6 +321,13 @@ class AzureHttp:
                 raise self._transport_error(exc, failure, decision.verdict, method, url, context) from None
 
             status = response.status_code
+            if status == 401 and not reauthenticated and await self._reauthenticate(sent):
+                # A token refused (revoked, or expired early): one fresh token, then a 401 counts.
+                # The gateway refused before doing anything, so even a POST is safe to send again.
+                reauthenticated = True
+                attempt -= 1
+                log.debug("%s %s: HTTP 401 → a fresh token, once", method, context)
+                continue
             if status >= 400:
                 retry_after = parse_retry_after(response.headers)
                 decision = decide(
@@ -337,6 +352,7 @@ class AzureHttp:
                 )
                 if retry_after is not None:
                     error.details["retry_after"] = f"{retry_after:g}"
+                error = self._entra_advice(error)
                 if decision.verdict is Verdict.OUTCOME_UNKNOWN:
                     cause = f"HTTP {status}" + (f": {error.raw_message}" if error.raw_message else "")
                     error = replace(
@@ -375,6 +391,30 @@ class AzureHttp:
         if self.api_version and "api-version" not in present and "api-version" not in query:
             query["api-version"] = self.api_version
         return query
+
+    # ------------------------------------------------------------------------------------ auth
+
+    async def _reauthenticate(self, sent: Mapping[str, str]) -> bool:
+        """After a 401: True when the credential (an Entra ID token) now holds a different token."""
+        refresh = getattr(self.credential, "refresh_after_rejection", None)
+        if refresh is None or "Authorization" not in sent:
+            return False
+        return bool(await refresh(sent))
+
+    def _entra_advice(self, error: RegionSyncError) -> RegionSyncError:
+        """A 401/403 to a side signed in with Entra ID: advice naming the identity, the resource and
+        the role to assign, instead of the key advice."""
+        if error.status not in (401, 403) or not hasattr(self.credential, "refresh_after_rejection"):
+            return error
+        principal = getattr(self.credential, "principal", None)
+        return entra_refused(
+            error,
+            identity=getattr(principal, "label", "") or "",
+            object_id=getattr(principal, "object_id", "") or "",
+            tenant_id=getattr(principal, "tenant_id", "") or "",
+            resource_id=self.resource_id,
+            endpoint=self.endpoint,
+        )
 
     # ------------------------------------------------------------------------------------ errors
 

@@ -14,6 +14,7 @@ from types import TracebackType
 import httpx
 
 from regionsync import __version__
+from regionsync.credentials import close_credentials
 from regionsync.domain import Job, Service, Side
 from regionsync.errors import RegionSyncError
 from regionsync.services.retry import RetrySettings
@@ -84,6 +85,7 @@ class SyncSession:
 
     async def aclose(self) -> None:
         await self.poller.aclose()
+        await close_credentials(self.pairs)  # Entra ID credentials hold HTTP sessions of their own
         await self.client.aclose()
 
     # -- reading ----------------------------------------------------------------------------

@@ -6,6 +6,10 @@ Language resources (see `regionsync.demo.DEMO_PAIRS`); the
 command palette can take a region down and bring it back (`demo: take westus2 down`), so the
 outage and the failover readiness can be watched live. The journal lives in a temporary directory
 that disappears with the demo; your own config, keyring and journal are never touched.
+
+The Language secondary (`contoso-lang-wus2`) has keys disabled: the profile reaches it with Entra ID
+(`key = "entra"`), signed in as the demo identity by a credential that asks the emulator's admin
+API for tokens in process (set for the demo's context with `entra_credential_factory`).
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ REFRESH_SECONDS = 5.0
 
 def build_demo(workdir: Path, theme: str | None = None, clock_speed: float | None = None) -> object:
     """The demo app over a fresh demo world; its journal is written under `workdir`."""
-    from regionsync.demo import demo_profiles, world_resources
+    from regionsync.credentials import entra_credential_factory
+    from regionsync.demo import DEMO_IDENTITY, demo_profiles, world_resources
     from regionsync.emulator import Clock, EmulatorTransport, World, load_scenario
+    from regionsync.emulator.auth import AdminTokenCredential
     from regionsync.emulator.scenario import demo_scenario_path
     from regionsync.sync.journal import Journal
     from regionsync.sync.session import SyncSession
@@ -34,6 +40,8 @@ def build_demo(workdir: Path, theme: str | None = None, clock_speed: float | Non
     world = World.from_scenario(scenario, clock=clock)
 
     profile = demo_profiles(world_resources(world), os.environ)[DEMO_PROFILE]
+    # `key = "entra"` sides sign in as the demo identity, with tokens from the admin API (in process).
+    entra_credential_factory.set(lambda: AdminTokenCredential(world, DEMO_IDENTITY))
 
     def session() -> SyncSession:
         return SyncSession(DEMO_PROFILE, profile, journal=Journal(workdir / "journal.sqlite3"),
