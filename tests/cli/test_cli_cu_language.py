@@ -1,6 +1,7 @@
 """`regionsync status / sync / jobs` on a profile with Content Understanding and Language pairs:
 subprocesses against `regionsync emulator` on real loopback sockets, with a scenario of its own
-(analyzers and model deployments, a trained and deployed classification project)."""
+(analyzers and model deployments, a classification project serving `{prod: v2, staging: v1}`, which
+arrives exactly)."""
 
 from __future__ import annotations
 
@@ -69,8 +70,8 @@ SCENARIO = (
         [[resource.project]]
         name = "tickets"
         description = "Support tickets"
-        trained_models = ["v1"]
-        deployments = { prod = "v1" }
+        trained_models = ["v1", "v2"]
+        deployments = { prod = "v2", staging = "v1" }
 
         """
     )
@@ -116,6 +117,10 @@ def world(emulator: Emulator) -> dict[str, dict]:
     return {r["name"]: r for r in emulator.world()["resources"]}
 
 
+def project_jobs(resource: dict, kind: str) -> list[dict]:
+    return [j for j in resource["jobs"] if j["kind"] == kind]
+
+
 def test_status_sync_and_jobs_for_analyzers_and_projects(cli: Cli, emulator: Emulator) -> None:
     status = cli.run("status")
     assert status.returncode == 1, status.stderr
@@ -132,8 +137,9 @@ def test_status_sync_and_jobs_for_analyzers_and_projects(cli: Cli, emulator: Emu
     resources = world(emulator)
     assert [a["id"] for a in resources[CU_SECONDARY]["analyzers"]] == ["invoices"]
     [project] = resources[LANG_SECONDARY]["projects"]
-    assert project["name"] == "tickets" and set(project["trained_models"]) == {"v1"}
-    assert project["deployments"]["prod"]["model"] == "v1"
+    assert project["name"] == "tickets" and set(project["trained_models"]) == {"v1", "v2"}
+    assert {name: d["model"] for name, d in project["deployments"].items()} == {"prod": "v2", "staging": "v1"}
+    assert len(project_jobs(resources[LANG_SECONDARY], "train")) == 2  # one per label
 
     after = cli.run("status", "--json")
     data = json.loads(after.stdout)
@@ -145,6 +151,14 @@ def test_status_sync_and_jobs_for_analyzers_and_projects(cli: Cli, emulator: Emu
     assert all(j["state"] == "succeeded" for j in jobs)
     [language_job] = [j for j in jobs if j["asset_name"] == "tickets"]
     shown = json.loads(cli.run("jobs", "show", language_job["id"], "--json").stdout)
-    assert [s["name"] for s in shown["steps"]] == ["export", "import", "train", "deploy", "verify"]
+    assert [s["name"] for s in shown["steps"]] == [
+        "export",
+        "import",
+        "train:v1",
+        "train:v2",
+        "deploy:prod",
+        "deploy:staging",
+        "verify",
+    ]
     listed = cli.run("jobs", "list")
     assert listed.returncode == 0 and "tickets" in listed.stdout and "invoices" in listed.stdout

@@ -1,5 +1,6 @@
-"""`kill -9` of `regionsync sync` between the steps of a Language replication, then `jobs resume`:
-over real loopback sockets, the project arrives once — no second import, no second training."""
+"""`kill -9` of `regionsync sync` inside the steps of a Language replication, then `jobs resume`:
+over real loopback sockets, a project serving `{prod: v2, staging: v1}` arrives once and exactly — no
+second import, each label trained once, each deployment serving its label."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ PRIMARY, SECONDARY = "tickets-eus", "tickets-wus"
 KEYS = {PRIMARY: "lang-eus-key-0123456789", SECONDARY: "lang-wus-key-0123456789"}
 SPARE = {PRIMARY: "lang-eus-key-spare-0123", SECONDARY: "lang-wus-key-spare-0123"}
 
-# Each job takes about a second of real time, training three: wide enough to kill inside a step.
+# Each job takes about a second of real time, a training three: wide enough to kill inside a step.
 SCENARIO = f"""
 [clock]
 speed = 1
@@ -34,8 +35,8 @@ keys = ["{KEYS[PRIMARY]}", "{SPARE[PRIMARY]}"]
 [[resource.project]]
 name = "tickets"
 description = "Support tickets"
-trained_models = ["v1"]
-deployments = {{ prod = "v1" }}
+trained_models = ["v1", "v2"]
+deployments = {{ prod = "v2", staging = "v1" }}
 
 [[resource]]
 name = "{SECONDARY}"
@@ -76,7 +77,7 @@ def target_jobs(emulator: Emulator, kind: str) -> list[dict]:
     raise AssertionError(SECONDARY)
 
 
-@pytest.mark.parametrize("step", ["import", "train", "deploy"])
+@pytest.mark.parametrize("step", ["import", "train:v1", "train:v2", "deploy:prod"])
 def test_kill_9_inside_a_language_step_then_resume_imports_and_trains_once(
     cli: Cli, emulator: Emulator, step: str
 ) -> None:
@@ -103,7 +104,13 @@ def test_kill_9_inside_a_language_step_then_resume_imports_and_trains_once(
     summary = json.loads(resumed.stdout.splitlines()[-1])
     assert summary["succeeded"] == 1 and summary["failed"] == 0
     assert len(target_jobs(emulator, "import")) == 1, "imported twice"
-    assert len(target_jobs(emulator, "train")) == 1, "trained twice"
+    assert len(target_jobs(emulator, "train")) == 2, "a label trained twice"
+    for res in emulator.world()["resources"]:
+        if res["name"] == SECONDARY:
+            [project] = res["projects"]
+            assert set(project["trained_models"]) == {"v1", "v2"}
+            served = {name: d["model"] for name, d in project["deployments"].items()}
+            assert served == {"prod": "v2", "staging": "v1"}
     status = json.loads(cli.run("status", "--json").stdout)
     [asset] = [a for a in status["services"][0]["assets"] if a["name"] == "tickets"]
     assert asset["status"] == "in sync", asset["reason"]

@@ -1,6 +1,8 @@
 """The Language authoring adapter against the emulator, both API versions with one test body: listing
-and serving issues, the jobs of a replication (export, result, import, train, deploy), finding a
-training job again, and the refusals (wrong key, a result link to another host)."""
+(each project's deployment → label map, in its fingerprint) and serving issues, the primary's training
+plan (every deployed label), the jobs of a replication (export, result, import, train each label,
+deploy each name), finding a training job again, and the refusals (wrong key, a result link to
+another host)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from regionsync.services.language import (
     NOT_DEPLOYED,
     NOT_TRAINED,
     LanguageAdapter,
+    TrainingPlan,
+    deployment_labels,
     serving_issue,
 )
 from regionsync.services.registry import make_adapter
@@ -38,7 +42,7 @@ def language_world(world: World) -> World:
         "tickets",
         description="Support tickets",
         trained_models=("v1", "v2"),
-        deployments={"prod": "v2", "staging": "v2"},
+        deployments={"prod": "v2", "staging": "v1"},
     )
     return world
 
@@ -92,17 +96,22 @@ async def test_lists_projects_and_reads_the_primary_training(
     assert tickets.details["projectKind"] == "multi-label classification"
     assert tickets.modified is not None and tickets.serving_issue is None
     assert drafts.serving_issue == NOT_TRAINED
+    assert tickets.details["deployments"] == {"prod": "v2", "staging": "v1"}
+    assert drafts.details["deployments"] == {}
+    assert await source.get_asset(AssetKind.PROJECT, "tickets") == tickets  # the same asset either way
     assert all(r.url.params["api-version"] == version for r in sent)
     assert await source.get_asset(AssetKind.PROJECT, "nope") is None
     info = await source.resource_info()
     assert (info.custom_count, info.custom_limit) == (None, None)
 
     plan = await source.training_plan("tickets")
-    assert plan.label == "v2" and plan.deployments == ("prod", "staging")
-    assert plan.config_version == "2022-05-01"
-    assert plan.evaluation == DEFAULT_EVALUATION and plan.evaluation_from == "defaults"
+    assert plan.deployments == {"prod": "v2", "staging": "v1"} and plan.labels == ("v1", "v2")
+    for training in plan.trainings:
+        assert training.config_version == "2022-05-01"
+        assert training.evaluation == DEFAULT_EVALUATION and training.evaluation_from == "defaults"
+    assert TrainingPlan.from_detail(plan.detail()) == plan  # what the export step journals
     untrained = await source.training_plan("drafts")
-    assert untrained.label is None and untrained.deployments == ()
+    assert untrained.labels == () and untrained.deployments == {}
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -123,28 +132,33 @@ async def test_export_import_train_deploy_by_hand(
     assert imported.operation_url.startswith(target.http.origin)
     await finish(world, target, imported.operation_url, world.job_seconds)
     copy = await target.get_asset(AssetKind.PROJECT, "tickets")
-    assert copy is not None and copy.serving_issue == NOT_TRAINED
-    assert copy.fingerprint == (await source.get_asset(AssetKind.PROJECT, "tickets")).fingerprint  # type: ignore[union-attr]
+    assert copy is not None and copy.serving_issue == NOT_TRAINED and copy.details["deployments"] == {}
+    original = await source.get_asset(AssetKind.PROJECT, "tickets")
+    assert original is not None and copy.fingerprint != original.fingerprint  # nothing deployed yet
 
     plan = await source.training_plan("tickets")
-    training = await target.train("tickets", plan)
+    v1, v2 = plan.trainings
+    training = await target.train("tickets", v2)
     world.clock.advance(world.train_seconds / 4)
     halfway = await target.poll(training.operation_url)
     assert halfway.state is JobState.RUNNING and 0 < (halfway.percent or 0) < 100
     assert halfway.raw["result"]["modelLabel"] == "v2"
-    found = await target.find_training_job("tickets", "v2", copy.modified)
+    found = await target.training_since_import("tickets", "v2")
     assert found is not None and httpx.URL(found).path == httpx.URL(training.operation_url).path
-    assert await target.find_training_job("tickets", "v1", copy.modified) is None
+    assert await target.training_since_import("tickets", "v1") is None
     await finish(world, target, training.operation_url, world.train_seconds)
     assert (await target.get_asset(AssetKind.PROJECT, "tickets")).serving_issue == NOT_DEPLOYED  # type: ignore[union-attr]
+    second = await target.train("tickets", v1)  # a second model of the same project
+    await finish(world, target, second.operation_url, world.train_seconds)
 
-    for name in plan.deployments:
-        deployed = await target.deploy("tickets", name, "v2")
+    for name, label in plan.deployments.items():
+        deployed = await target.deploy("tickets", name, label)
         await finish(world, target, deployed.operation_url, world.job_seconds)
     state = await target.serving_state("tickets")
     assert state.project is not None and state.project.serving_issue is None
-    assert set(state.models) == {"v2"} and set(state.deployments) == {"prod", "staging"}
-    assert {d["modelId"] for d in state.deployments.values()} == {state.models["v2"]["modelId"]}
+    assert set(state.models) == {"v1", "v2"} and state.labels == {"prod": "v2", "staging": "v1"}
+    assert state.deployments["staging"]["modelId"] == state.models["v1"]["modelId"]
+    assert state.project.fingerprint == original.fingerprint  # the same map: the same fingerprint
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -196,3 +210,27 @@ async def test_projects_have_no_copy_api_and_versions_are_checked(
     with pytest.raises(RegionSyncError) as bad_version:
         LanguageAdapter(source.http, "2021-11-01-preview")
     assert "2023-04-01" in bad_version.value.todo
+
+
+def test_a_deployment_serves_the_label_of_its_model_id() -> None:
+    models = [{"label": "v1", "modelId": "v1-20250101T000000-aa"}, {"label": "v2", "modelId": "x"}]
+    deployments = [
+        {"deploymentName": "staging", "modelId": "v1-20250101T000000-aa"},
+        {"deploymentName": "prod", "modelId": "x"},
+        {"deploymentName": "old", "modelId": "my-model-20240101T101010-0f9e"},  # retrained since
+        {"deploymentName": "odd", "modelId": "no-known-form"},
+        {"modelId": "x"},  # malformed: skipped
+    ]
+    assert deployment_labels(models, deployments) == {
+        "odd": "no-known-form",
+        "old": "my-model",
+        "prod": "v2",
+        "staging": "v1",
+    }
+
+
+def test_a_one_label_plan_journaled_by_an_earlier_regionsync_still_reads() -> None:
+    old = {"model_label": "v2", "training_config_version": "2022-05-01", "deployments": ["prod", "staging"]}
+    plan = TrainingPlan.from_detail(old)
+    assert plan is not None and plan.deployments == {"prod": "v2", "staging": "v2"} and plan.labels == ("v2",)
+    assert TrainingPlan.from_detail({"project": "tickets"}) is None

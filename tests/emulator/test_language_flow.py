@@ -191,3 +191,58 @@ async def test_the_source_project_as_it_was_when_the_export_started(
     document = (await get(client, done["resultUrl"], LANG_SOURCE_KEY)).json()
     assert len(document["assets"]["documents"]) == 12
     assert done["jobId"].split("_")[1] == "638501184000000000"  # .NET ticks of 2024-05-01
+
+
+@pytest.mark.parametrize("version", LANGUAGE_VERSIONS)
+async def test_a_project_holds_several_models_and_deployments_each_serving_its_own(
+    language_client: httpx.AsyncClient, language_world: World, version: str
+) -> None:
+    """Two labels trained one after another, `prod → v2` and `staging → v1` deployed at once, then
+    `staging` moved to v2: each deployment names its own model; a retrained label serves its old
+    model until it is deployed again."""
+    client, world = language_client, language_world
+    world.add_project("lang-wus2", "ticket-triage")
+
+    async def run(method: str, path: str, body: dict[str, Any], seconds: float) -> None:
+        started = await call(client, method, world, "lang-wus2", LANG_TARGET_KEY, version, path, json=body)
+        assert started.status_code == 202, started.text
+        done = await wait_for(client, world, started.headers["operation-location"], LANG_TARGET_KEY, seconds)
+        assert done["status"] == "succeeded", done
+
+    async def served() -> dict[str, str]:
+        """deployment → the label of the model it serves."""
+        listed = await call(
+            client, "GET", world, "lang-wus2", LANG_TARGET_KEY, version, "ticket-triage/models"
+        )
+        label_of = {m["modelId"]: m["label"] for m in listed.json()["value"]}
+        deployed = await call(
+            client, "GET", world, "lang-wus2", LANG_TARGET_KEY, version, "ticket-triage/deployments"
+        )
+        return {d["deploymentName"]: label_of.get(d["modelId"], "?") for d in deployed.json()["value"]}
+
+    for label in ("v1", "v2"):
+        await run(
+            "POST", "ticket-triage/:train", {"modelLabel": label, "trainingConfigVersion": "latest"}, 21
+        )
+    models = await call(client, "GET", world, "lang-wus2", LANG_TARGET_KEY, version, "ticket-triage/models")
+    assert sorted(m["label"] for m in models.json()["value"]) == ["v1", "v2"]
+
+    jobs = []
+    for name, label in (("prod", "v2"), ("staging", "v1")):  # both running at once
+        path = f"ticket-triage/deployments/{name}"
+        body = {"trainedModelLabel": label}
+        jobs.append(await call(client, "PUT", world, "lang-wus2", LANG_TARGET_KEY, version, path, json=body))
+    assert [j.status_code for j in jobs] == [202, 202]
+    world.clock.advance(5)
+    assert await served() == {"prod": "v2", "staging": "v1"}
+
+    await run("PUT", "ticket-triage/deployments/staging", {"trainedModelLabel": "v2"}, 5)
+    assert await served() == {"prod": "v2", "staging": "v2"}
+
+    await run("POST", "ticket-triage/:train", {"modelLabel": "v2", "trainingConfigVersion": "latest"}, 21)
+    stale = await served()
+    assert stale == {"prod": "?", "staging": "?"}  # both still serve the previous training of v2
+    deployments = await call(
+        client, "GET", world, "lang-wus2", LANG_TARGET_KEY, version, "ticket-triage/deployments"
+    )
+    assert {d["modelId"].rsplit("-", 2)[0] for d in deployments.json()["value"]} == {"v2"}

@@ -1,8 +1,10 @@
 """Content Understanding analyzers and Language projects through the real engine on the in-process
 emulator: status → plan → sync → status, the analyzers' deployment rules and in-place replace, and
-the Language recipe (export → import → train → deploy → verify) for both API versions — drift, serving
-issues, a crash between any two steps or while a job is polled, lost answers, a primary outage and a
-429 storm — never importing or training twice, never leaving a half-copied project counted in sync."""
+the Language recipe (export → import → train each deployed label → deploy each name → verify) for both
+API versions — a primary serving `{prod: v2, staging: v1}` arrives exactly; drift (a deployment moved
+to another label on the secondary, said in words), serving issues, a crash between any two steps or
+while a job is polled, lost answers, a primary outage and a 429 storm — never importing twice, never
+training a label twice, never leaving a half-copied project counted in sync."""
 
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ from regionsync.sync.poller import Poller
 from regionsync.sync.session import SyncSession
 
 MODELS = {"completion": "gpt-4.1", "embedding": "text-embedding-3-large"}
-LANGUAGE_STEPS = ["export", "import", "train", "deploy", "verify"]
+LANGUAGE_STEPS = ["export", "import", "train:v1", "train:v2", "deploy:prod", "deploy:staging", "verify"]
+SERVED = {"prod": "v2", "staging": "v1"}
 
 
 class Killed(Exception):
@@ -258,8 +261,8 @@ def language_harness(tmp_path: Path, version: str = "2023-04-01") -> Harness:
         LANGUAGE_PRIMARY,
         "tickets",
         description="Support tickets",
-        trained_models=("v1", "v2"),
-        deployments={"prod": "v2", "staging": "v2"},
+        trained_models=("v1", "v2", "v3"),  # v3 is trained but serves nothing: not copied
+        deployments=SERVED,
     )
     return Harness(world, profile, tmp_path / "journal.sqlite3")
 
@@ -268,12 +271,20 @@ def jobs_on(world: World, resource: str, kind: str) -> int:
     return sum(1 for j in world.resources[resource].language_jobs.values() if j.kind == kind)
 
 
+def trainings_on(world: World, resource: str) -> list[str]:
+    """The labels the training jobs of `resource` trained, sorted (one per training)."""
+    jobs = world.resources[resource].language_jobs.values()
+    return sorted(j.model_label or "" for j in jobs if j.kind == "train")
+
+
 def assert_replicated(world: World) -> None:
     project = world.resources[LANGUAGE_SECONDARY].projects["tickets"]
-    assert set(project.trained_models) == {"v2"}
-    assert {d.name: d.model_label for d in project.deployments.values()} == {"prod": "v2", "staging": "v2"}
+    assert set(project.trained_models) == {"v1", "v2"}
+    assert {d.name: d.model_label for d in project.deployments.values()} == SERVED
+    for deployment in project.deployments.values():  # each serves the training of its label
+        assert deployment.model_id == project.trained_models[deployment.model_label].model_id
     assert jobs_on(world, LANGUAGE_SECONDARY, "import") == 1, "imported twice"
-    assert jobs_on(world, LANGUAGE_SECONDARY, "train") == 1, "trained twice"
+    assert trainings_on(world, LANGUAGE_SECONDARY) == ["v1", "v2"], "a label trained twice"
 
 
 @pytest.mark.parametrize("version", LANGUAGE_VERSIONS)
@@ -289,17 +300,27 @@ async def test_a_project_is_exported_imported_trained_and_deployed_then_in_sync(
         [job] = await session.execute(plans)
         assert job.state is JobState.SUCCEEDED, job.error
         assert [s.name for s in job.steps] == LANGUAGE_STEPS
-        train = job.steps[2].detail
-        assert train["model_label"] == "v2" and train["training_config_version"] == "2022-05-01"
-        assert train["evaluation"]["kind"] == "percentage"
-        assert job.steps[3].detail["deployments"] == ["prod", "staging"]
-        assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
+        assert job.steps[0].detail["deployments"] == SERVED  # the plan, journaled by the export
+        for step, label in ((job.steps[2], "v1"), (job.steps[3], "v2")):
+            assert step.detail["model_label"] == label
+            assert step.detail["training_config_version"] == "2022-05-01"
+            assert step.detail["evaluation"]["kind"] == "percentage"
+        assert [(s.detail["deployment"], s.detail["model_label"]) for s in job.steps[4:6]] == [
+            ("prod", "v2"),
+            ("staging", "v1"),
+        ]
+        assert job.steps[-1].detail["deployments"] == SERVED
+        [pair] = [p for s in await session.status() for p in s.pairs]
+        assert pair.status is SyncStatus.IN_SYNC, pair.reason
+        assert pair.primary is not None and pair.secondary is not None
+        assert pair.primary.details["deployments"] == pair.secondary.details["deployments"] == SERVED
     assert_replicated(h.world)
     steps = [(e.step, e.step_index, e.step_count) for e in events if e.step in LANGUAGE_STEPS]
     assert {(s, i) for s, i, _ in steps} == {(s, i + 1) for i, s in enumerate(LANGUAGE_STEPS)}
-    assert {c for _, _, c in steps} == {5}
-    training = [e.percent for e in events if e.step == "train" and e.percent is not None]
-    assert training[-1] == 100 and all(0 <= p <= 100 for p in training)
+    assert {c for _, _, c in steps} == {len(LANGUAGE_STEPS)}
+    for label in ("v1", "v2"):
+        training = [e.percent for e in events if e.step == f"train:{label}" and e.percent is not None]
+        assert training[-1] == 100 and all(0 <= p <= 100 for p in training)
     documents = [d["location"] for d in h.world.resources[LANGUAGE_PRIMARY].projects["tickets"].documents]
     assert_journal_clean(h, secrets=(*documents, '"assets"'))  # the exported project stays in memory
 
@@ -322,6 +343,104 @@ async def test_a_primary_change_drifts_the_project_and_replace_imports_it_again(
     secondary = h.world.resources[LANGUAGE_SECONDARY].projects["tickets"]
     assert len(secondary.documents) == len(primary.documents)
     assert jobs_on(h.world, LANGUAGE_SECONDARY, "import") == 2
+
+
+async def deploy_by_hand(world: World, resource: str, deployment: str, label: str) -> None:
+    """Point `deployment` of tickets at `label` as a person would (the REST call), and let it finish."""
+    base = f"{world.endpoint(resource)}/language/authoring/analyze-text/projects"
+    url = f"{base}/tickets/deployments/{deployment}"
+    async with httpx.AsyncClient(transport=EmulatorTransport(world)) as client:
+        response = await client.put(
+            url,
+            params={"api-version": "2023-04-01"},
+            headers={"Ocp-Apim-Subscription-Key": world.resources[resource].keys[0]},
+            json={"trainedModelLabel": label},
+        )
+    assert response.status_code == 202, response.text
+    world.clock.advance(world.job_seconds + 1)
+
+
+async def test_a_deployment_moved_on_the_secondary_is_drifted_and_replace_restores_the_map(
+    tmp_path: Path,
+) -> None:
+    h = language_harness(tmp_path)
+    async with h.session() as session:
+        [job] = await session.execute(await session.plan())
+        assert job.state is JobState.SUCCEEDED, job.error
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
+        h.world.clock.advance(60)
+        await deploy_by_hand(h.world, LANGUAGE_SECONDARY, "staging", "v2")  # after a failover: wrong model
+        status, reason = by_name(await session.status())["tickets"]
+        assert status is SyncStatus.DRIFTED
+        assert reason == "staging serves v2 on the secondary westus2, v1 on the primary eastus"
+        [(_, refused)] = await session.plan()
+        assert refused.copies == [] and refused.refusals[0].name == "tickets"
+        [again] = await session.execute(await session.plan(replace_drifted=True))
+        assert again.state is JobState.SUCCEEDED, again.error
+        assert [s.name for s in again.steps if s.name != "replace"] == LANGUAGE_STEPS
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
+    project = h.world.resources[LANGUAGE_SECONDARY].projects["tickets"]
+    assert {d.name: d.model_label for d in project.deployments.values()} == SERVED
+    assert trainings_on(h.world, LANGUAGE_SECONDARY) == ["v1", "v1", "v2", "v2"]  # once per label per copy
+
+
+async def test_a_deployment_only_one_side_has_is_said_in_words(tmp_path: Path) -> None:
+    h = language_harness(tmp_path)
+    async with h.session() as session:
+        await session.execute(await session.plan())
+        h.world.clock.advance(60)
+        await deploy_by_hand(h.world, LANGUAGE_SECONDARY, "canary", "v1")
+        assert by_name(await session.status())["tickets"] == (
+            SyncStatus.DRIFTED,
+            "canary serves v1 on the secondary westus2, nothing on the primary eastus",
+        )
+
+
+async def test_a_primary_whose_deployments_change_after_the_plan_fails_before_the_target(
+    tmp_path: Path,
+) -> None:
+    h = language_harness(tmp_path)
+    async with h.session() as session:
+        plans = await session.plan()
+        await deploy_by_hand(h.world, LANGUAGE_PRIMARY, "staging", "v3")
+        [job] = await session.execute(plans)
+        assert job.state is JobState.FAILED
+        assert "changed on the primary" in (job.error or "") and "staging → v3" in (job.error or "")
+        assert jobs_on(h.world, LANGUAGE_SECONDARY, "import") == 0  # nothing reached the secondary
+        [again] = await session.execute(await session.plan())
+        assert again.state is JobState.SUCCEEDED, again.error
+        steps = ["export", "import", "train:v2", "train:v3", "deploy:prod", "deploy:staging", "verify"]
+        assert [s.name for s in again.steps] == steps
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
+    assert trainings_on(h.world, LANGUAGE_SECONDARY) == ["v2", "v3"]
+
+
+async def test_killed_twice_before_the_plan_was_journaled_then_inside_the_second_training(
+    tmp_path: Path,
+) -> None:
+    """Killed while exporting (no plan journaled: the next process trains in one `train` step), then
+    again while that step trains the second label: the third process, which knows the map, finds
+    each label's training again and starts none."""
+    h = language_harness(tmp_path)
+    async with h.session(on_event=kill_at("export", polling=True)) as session:
+        with pytest.raises(Killed):
+            await session.execute(await session.plan())
+
+    def inside_second(event: ProgressEvent) -> None:
+        if event.step == "train" and (event.percent or 0) >= 50 and event.state is JobState.RUNNING:
+            raise Killed("killed while the second label trains")
+
+    async with h.session(on_event=inside_second) as session:
+        with pytest.raises(Killed):
+            await session.resume()
+    assert trainings_on(h.world, LANGUAGE_SECONDARY) == ["v1", "v2"]
+    async with h.session() as session:
+        [done] = await session.resume()
+        assert done.state is JobState.SUCCEEDED, done.error
+        assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
+    found = [s.detail.get("found_again") for s in done.steps if s.name.startswith("train:")]
+    assert found == ["a training since the import"] * 2
+    assert_replicated(h.world)
 
 
 async def test_a_secondary_that_cannot_serve_is_drifted_with_the_reason(tmp_path: Path) -> None:
@@ -347,13 +466,17 @@ async def test_a_secondary_that_cannot_serve_is_drifted_with_the_reason(tmp_path
     ("step", "polling"),
     [
         ("import", False),
-        ("train", False),
-        ("deploy", False),
+        ("train:v1", False),
+        ("train:v2", False),
+        ("deploy:prod", False),
+        ("deploy:staging", False),
         ("verify", False),
         ("export", True),
         ("import", True),
-        ("train", True),
-        ("deploy", True),
+        ("train:v1", True),
+        ("train:v2", True),
+        ("deploy:prod", True),
+        ("deploy:staging", True),
     ],
     ids=lambda v: str(v),
 )
@@ -373,13 +496,18 @@ async def test_killed_between_or_during_steps_then_resumed_imports_and_trains_on
         assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
     assert_replicated(h.world)
     ran = [s.name for s in done.steps if s.state is JobState.SUCCEEDED]
-    assert ran[-4:] == LANGUAGE_STEPS[1:]
+    if (step, polling) == ("export", True):
+        # killed before the export journaled the plan: the new process knows no deployment map yet,
+        # so it trains the plan's labels in one `train` step and deploys in one `deploy` step
+        assert ran[-4:] == ["import", "train", "deploy", "verify"]
+    else:
+        assert ran[-6:] == LANGUAGE_STEPS[1:]
     # the exported body lives in memory only: a new process that has not imported yet exports again
     exports_again = (step, polling) in (("import", False), ("export", True))
     assert jobs_on(h.world, LANGUAGE_PRIMARY, "export") == (2 if exports_again else 1)
 
 
-@pytest.mark.parametrize("step", ["import", "train"])
+@pytest.mark.parametrize("step", ["import", "train:v1", "train:v2"])
 async def test_a_lost_answer_to_import_or_train_is_found_again_not_repeated(
     tmp_path: Path, step: str
 ) -> None:
@@ -440,7 +568,7 @@ async def test_a_429_storm_while_training_is_polled_is_waited_out(tmp_path: Path
     storms: list[bool] = []
 
     def storm(event: ProgressEvent) -> None:
-        if event.step == "train" and event.percent is not None and not storms:
+        if event.step == "train:v2" and event.percent is not None and not storms:
             storms.append(True)
             h.world.faults.throttle(1.0, retry_after=0, resource=LANGUAGE_SECONDARY, count=12)
 

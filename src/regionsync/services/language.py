@@ -1,32 +1,26 @@
-"""Language authoring projects (custom text classification): both API versions, one adapter, one recipe.
+"""Language authoring projects (custom text classification): both API versions, one adapter.
 
 A project is replicated as the backup guide says — export on the source, import on the target, train,
 deploy — each a job (202 + `operation-location`, polled until `succeeded`). The versions differ only
 in data (`VERSIONS`): how a project kind is spelled (`customMultiLabelClassification` /
 `CustomMultiLabelClassification`); the exported file is passed through untouched, so its version
-field (`project-file-version` / `projectFileVersion`) never matters here.
+field (`project-file-version` / `projectFileVersion`) never matters here. The recipe (export → import
+→ one training per deployed label → one deployment per name → verify) is in language_recipe.py.
 
-The recipe (`recipe(ctx)`), as the runner journals and resumes it:
-
-| step   | on     | does                                                        | after a crash          |
-| ------ | ------ | ----------------------------------------------------------- | ---------------------- |
-| export | source | `:export`; when done, GET its `resultUrl` (source only)     | polled; body in memory |
-| import | target | `:import` with exactly that body; `needs` it, so a new      | polled; lost answer:   |
-|        |        | process exports again before it imports                     | target newer? done     |
-| train  | target | `:train` the primary's deployed label with its config       | polled; lost answer:   |
-|        |        | version and evaluation options (its evaluation summary)     | its training job       |
-| deploy | target | `PUT deployments/{name}` for each primary deployment name   | polled (PUT repeats)   |
-| verify | target | the project, the trained model and the deployments exist    |                        |
-
-Identity: the project name. Drift: the primary's `lastModifiedDateTime` newer than the secondary's
-(the generic rule). A project that exists but cannot serve gets a `serving_issue`: "imported but not
-trained" (no training since its last change) or "trained but not deployed" (no deployment since).
+Identity: the project name. An Asset carries the project's deployment → model label map
+(`details["deployments"]`, e.g. `{"prod": "v2", "staging": "v1"}`), read from its deployments and
+trained models, and the map is part of the fingerprint: a secondary whose `staging` serves another
+label than the primary's is drifted. Drift otherwise: the primary's `lastModifiedDateTime` newer than
+the secondary's (the generic rule). A project that exists but cannot serve gets a `serving_issue`:
+"imported but not trained" (no training since its last change) or "trained but not deployed" (no
+deployment since).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,7 +38,7 @@ from regionsync.services.base import (
 )
 from regionsync.services.bodies import OPERATION_STATES, digest, when
 from regionsync.services.retry import parse_retry_after
-from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec
+from regionsync.sync.recipe import CopyContext, StepSpec
 
 STRING_INDEX_TYPE = "Utf16CodeUnit"
 DEFAULT_EVALUATION: dict[str, Any] = {
@@ -121,8 +115,36 @@ def serving_issue(
     return None
 
 
-def project_asset(item: Mapping[str, Any], version: LanguageVersion) -> Asset | None:
-    """An Asset from one project body (list item or get); None when it is malformed."""
+_MODEL_ID = re.compile(r"^(?P<label>.+)-\d{8}T\d{6}-[0-9a-fA-F]+$")
+LIST_CONCURRENCY = 8
+"""How many projects' models and deployments a listing reads at once."""
+
+
+def deployment_labels(
+    models: Iterable[Mapping[str, Any]], deployments: Iterable[Mapping[str, Any]]
+) -> dict[str, str]:
+    """deployment name → the label of the trained model it serves.
+
+    A deployment names its model by `modelId`; the trained models map ids to labels. A deployment of
+    an older training of a label (retrained since) is still that label: the service writes a model id
+    as `{label}-{yyyymmddThhmmss}-{hex}`. An id of no known form stands for itself.
+    """
+    label_of = {str(m.get("modelId")): str(m.get("label")) for m in models if isinstance(m.get("label"), str)}
+    found: dict[str, str] = {}
+    for d in deployments:
+        name, model_id = d.get("deploymentName"), d.get("modelId")
+        if not isinstance(name, str) or not isinstance(model_id, str):
+            continue
+        parsed = _MODEL_ID.match(model_id)
+        found[name] = label_of.get(model_id) or (parsed.group("label") if parsed else model_id)
+    return dict(sorted(found.items()))
+
+
+def project_asset(
+    item: Mapping[str, Any], version: LanguageVersion, deployments: Mapping[str, str] | None = None
+) -> Asset | None:
+    """An Asset from one project body (list item or get) and its deployment → label map; None when
+    the body is malformed. Without a map (not read) the asset carries none and its fingerprint says so."""
     name = item.get("projectName")
     if not isinstance(name, str) or not name:
         return None
@@ -133,6 +155,16 @@ def project_asset(item: Mapping[str, Any], version: LanguageVersion) -> Asset | 
     deployed = when(item.get("lastDeployedDateTime"))
     language = item.get("language")
     multilingual = bool(item.get("multilingual", False))
+    served = dict(sorted(deployments.items())) if deployments is not None else None
+    details: dict[str, Any] = {
+        "projectKind": kind,
+        "language": language,
+        "multilingual": multilingual,
+        "lastTrainedDateTime": item.get("lastTrainedDateTime"),
+        "lastDeployedDateTime": item.get("lastDeployedDateTime"),
+    }
+    if served is not None:
+        details["deployments"] = served
     return Asset(
         kind=AssetKind.PROJECT,
         id=name,
@@ -146,29 +178,22 @@ def project_asset(item: Mapping[str, Any], version: LanguageVersion) -> Asset | 
                 "kind": kind,
                 "language": language,
                 "multilingual": multilingual,
+                "deployments": served,
             }
         ),
-        details={
-            "projectKind": kind,
-            "language": language,
-            "multilingual": multilingual,
-            "lastTrainedDateTime": item.get("lastTrainedDateTime"),
-            "lastDeployedDateTime": item.get("lastDeployedDateTime"),
-        },
+        details=details,
         serving_issue=serving_issue(modified, trained, deployed),
     )
 
 
 @dataclass(frozen=True)
-class TrainingPlan:
-    """What the primary's training looked like, to train and deploy the copy the same way."""
+class LabelTraining:
+    """How the primary trained one model label, to train the copy the same way."""
 
-    label: str | None
-    """The model label to train (the deployed one, else the newest); None: the primary has none."""
+    label: str
     config_version: str = "latest"
     evaluation: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_EVALUATION))
     evaluation_from: str = "defaults"
-    deployments: tuple[str, ...] = ()
 
     def detail(self) -> dict[str, Any]:
         return {
@@ -176,19 +201,69 @@ class TrainingPlan:
             "training_config_version": self.config_version,
             "evaluation": self.evaluation,
             "evaluation_from": self.evaluation_from,
-            "deployments": list(self.deployments),
+        }
+
+    @classmethod
+    def from_detail(cls, detail: Mapping[str, Any]) -> LabelTraining | None:
+        label = detail.get("model_label")
+        if not isinstance(label, str) or not label:
+            return None
+        return cls(
+            label=label,
+            config_version=str(detail.get("training_config_version") or "latest"),
+            evaluation=dict(detail.get("evaluation") or DEFAULT_EVALUATION),
+            evaluation_from=str(detail.get("evaluation_from") or "defaults"),
+        )
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What the primary serves: its deployment → label map, and how each label to train was trained.
+
+    The labels to train are the deployed ones (each once); a primary with trained models but no
+    deployment has its newest model trained; one with no model has nothing trained.
+    """
+
+    deployments: dict[str, str] = field(default_factory=dict)
+    """deployment name → model label."""
+    trainings: tuple[LabelTraining, ...] = ()
+    """One per label to train, by label."""
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(t.label for t in self.trainings)
+
+    def training(self, label: str) -> LabelTraining | None:
+        return next((t for t in self.trainings if t.label == label), None)
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "deployments": dict(self.deployments),
+            "trainings": [t.detail() for t in self.trainings],
         }
 
     @classmethod
     def from_detail(cls, detail: Mapping[str, Any]) -> TrainingPlan | None:
+        """The plan a step journaled; None when it journaled none (also reads a one-label plan of an
+        earlier regionsync: `model_label` + a list of deployment names, all serving that label)."""
+        raw = detail.get("trainings")
+        if isinstance(raw, list):
+            served = detail.get("deployments")
+            parsed = (LabelTraining.from_detail(r) for r in raw if isinstance(r, Mapping))
+            trainings = [t for t in parsed if t is not None]
+            return cls(
+                deployments=(
+                    {str(k): str(v) for k, v in served.items()} if isinstance(served, Mapping) else {}
+                ),
+                trainings=tuple(sorted(trainings, key=lambda t: t.label)),
+            )
         if "model_label" not in detail:
             return None
+        one = LabelTraining.from_detail(detail)
+        names = detail.get("deployments") or ()
         return cls(
-            label=detail.get("model_label"),
-            config_version=str(detail.get("training_config_version") or "latest"),
-            evaluation=dict(detail.get("evaluation") or DEFAULT_EVALUATION),
-            evaluation_from=str(detail.get("evaluation_from") or "defaults"),
-            deployments=tuple(detail.get("deployments") or ()),
+            deployments={str(n): one.label for n in names} if one else {},
+            trainings=(one,) if one else (),
         )
 
 
@@ -202,6 +277,11 @@ class ServingState:
     deployments: dict[str, dict[str, Any]] = field(default_factory=dict)
     """deployment name → deployment body."""
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """deployment name → the label it serves."""
+        return deployment_labels(self.models.values(), self.deployments.values())
+
 
 class LanguageAdapter(AdapterBase):
     """One Language resource in one authoring API version (see `VERSIONS`)."""
@@ -209,8 +289,9 @@ class LanguageAdapter(AdapterBase):
     service = Service.LANGUAGE
     versions = VERSIONS
     copy_story = (
-        "regionsync exports the project from the source, imports it into the target, trains the model "
-        "the primary serves, deploys it under the primary's deployment names, then checks the target"
+        "regionsync exports the project from the source, imports it into the target, trains every model "
+        "label the primary serves, deploys each primary deployment name to its label, then checks the "
+        "target serves the same deployment → label map"
     )
     kinds: tuple[AssetKind, ...] = (AssetKind.PROJECT,)
     replaces_in_place = True
@@ -226,18 +307,25 @@ class LanguageAdapter(AdapterBase):
     # ------------------------------------------------------------------------------------ reading
 
     async def list_assets(self, kind: AssetKind) -> list[Asset]:
+        """Every project with its deployment → label map (two reads per project, a few at once)."""
         self._check(kind)
-        assets = []
-        async for item in self.http.paged(self._path(), params=self._params, context="Listing projects"):
-            asset = project_asset(item, self.spec)
-            if asset is not None:
-                assets.append(asset)
-        return assets
+        items = [
+            item
+            async for item in self.http.paged(self._path(), params=self._params, context="Listing projects")
+            if isinstance(item.get("projectName"), str) and item.get("projectName")
+        ]
+        gate = asyncio.Semaphore(LIST_CONCURRENCY)
+
+        async def one(item: dict[str, Any]) -> Asset | None:
+            async with gate:
+                served = await self._served(item["projectName"])
+            return project_asset(item, self.spec, served) if served is not None else None
+
+        return [a for a in await asyncio.gather(*(one(i) for i in items)) if a is not None]
 
     async def get_asset(self, kind: AssetKind, asset_id: str) -> Asset | None:
         self._check(kind)
-        body = await self._get_or_none(self._path(asset_id), f"Reading project {asset_id}")
-        return project_asset(body, self.spec) if body is not None else None
+        return (await self.serving_state(asset_id)).project
 
     async def resource_info(self) -> ResourceInfo:
         """The authoring API publishes no project count or limit."""
@@ -254,23 +342,44 @@ class LanguageAdapter(AdapterBase):
     async def _all(self, path: str, context: str) -> list[dict[str, Any]]:
         return [item async for item in self.http.paged(path, params=self._params, context=context)]
 
+    async def _all_or_none(self, path: str, context: str) -> list[dict[str, Any]] | None:
+        try:
+            return await self._all(path, context)
+        except RegionSyncError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    async def _served(self, name: str) -> dict[str, str] | None:
+        """The deployment → label map of a listed project (None: it was deleted meanwhile)."""
+        models, deployments = await asyncio.gather(
+            self._all_or_none(self._path(name, "/models"), f"Listing the trained models of {name}"),
+            self._all_or_none(self._path(name, "/deployments"), f"Listing the deployments of {name}"),
+        )
+        if models is None or deployments is None:
+            return None
+        return deployment_labels(models, deployments)
+
     async def serving_state(self, name: str) -> ServingState:
         """The project with its trained models and deployments (empty when it does not exist)."""
         # Three reads at once (a missing project makes the two listings fail too: it wins).
-        project, models, deployments = await asyncio.gather(
-            self.get_asset(AssetKind.PROJECT, name),
+        body, models, deployments = await asyncio.gather(
+            self._get_or_none(self._path(name), f"Reading project {name}"),
             self._all(self._path(name, "/models"), f"Listing the trained models of {name}"),
             self._all(self._path(name, "/deployments"), f"Listing the deployments of {name}"),
             return_exceptions=True,
         )
-        if isinstance(project, BaseException):
-            raise project
-        if project is None:
+        if isinstance(body, BaseException):
+            raise body
+        if body is None:
             return ServingState(None)
         if isinstance(models, BaseException):
             raise models
         if isinstance(deployments, BaseException):
             raise deployments
+        project = project_asset(body, self.spec, deployment_labels(models, deployments))
+        if project is None:
+            return ServingState(None)
         return ServingState(
             project,
             {str(m.get("label")): m for m in models if isinstance(m.get("label"), str)},
@@ -282,19 +391,22 @@ class LanguageAdapter(AdapterBase):
         )
 
     async def training_plan(self, name: str) -> TrainingPlan:
-        """On the SOURCE: the label to train (the most recently deployed one, else the newest trained
-        model), its training config version, its evaluation options and the deployment names."""
+        """On the SOURCE: the deployment → label map, and for each deployed label (else the newest
+        trained one) its training config version and evaluation options (its evaluation summary)."""
         state = await self.serving_state(name)
-        if not state.models:
-            return TrainingPlan(label=None, deployments=tuple(sorted(state.deployments)))
-        label_of = {str(m.get("modelId")): label for label, m in state.models.items()}
-        deployed = sorted(
-            state.deployments.values(), key=lambda d: str(d.get("lastDeployedDateTime") or ""), reverse=True
+        served = state.labels
+        labels = sorted(set(served.values()))
+        if not labels and state.models:
+            newest = max(state.models, key=lambda lb: str(state.models[lb].get("lastTrainedDateTime") or ""))
+            labels = [newest]
+        trainings = await asyncio.gather(*(self._label_training(name, label, state) for label in labels))
+        return TrainingPlan(deployments=served, trainings=tuple(trainings))
+
+    async def _label_training(self, name: str, label: str, state: ServingState) -> LabelTraining:
+        """How `label` was trained: its model's config version (else its deployment's) and evaluation."""
+        model = state.models.get(label) or next(
+            (d for n, d in state.deployments.items() if state.labels.get(n) == label), {}
         )
-        label = next((label_of[d["modelId"]] for d in deployed if d.get("modelId") in label_of), None)
-        if label is None:
-            label = max(state.models, key=lambda lb: str(state.models[lb].get("lastTrainedDateTime") or ""))
-        model = state.models[label]
         evaluation, origin = dict(DEFAULT_EVALUATION), "defaults"
         summary = await self._get_or_none(
             self._path(name, f"/models/{quote(label, safe='')}/evaluation/summary-result"),
@@ -303,12 +415,11 @@ class LanguageAdapter(AdapterBase):
         options = summary.get("evaluationOptions") if summary else None
         if isinstance(options, Mapping):
             evaluation, origin = dict(options), "primary"
-        return TrainingPlan(
+        return LabelTraining(
             label=label,
             config_version=str(model.get("modelTrainingConfigVersion") or "latest"),
             evaluation=evaluation,
             evaluation_from=origin,
-            deployments=tuple(sorted(state.deployments)),
         )
 
     # ---------------------------------------------------------------------------------------- jobs
@@ -364,14 +475,14 @@ class LanguageAdapter(AdapterBase):
             "POST", self._path(name, "/:import"), json=exported, context=f"Importing project {name}"
         )
 
-    async def train(self, name: str, plan: TrainingPlan) -> StartedOperation:
+    async def train(self, name: str, training: LabelTraining) -> StartedOperation:
         body = {
-            "modelLabel": plan.label,
-            "trainingConfigVersion": plan.config_version,
-            "evaluationOptions": plan.evaluation,
+            "modelLabel": training.label,
+            "trainingConfigVersion": training.config_version,
+            "evaluationOptions": training.evaluation,
         }
         return await self._start(
-            "POST", self._path(name, "/:train"), json=body, context=f"Training {name}/{plan.label}"
+            "POST", self._path(name, "/:train"), json=body, context=f"Training {name}/{training.label}"
         )
 
     async def find_training_job(self, name: str, label: str, since: datetime | None) -> str | None:
@@ -379,7 +490,7 @@ class LanguageAdapter(AdapterBase):
         best: tuple[str, str] | None = None
         jobs = await self._all(self._path(name, "/train/jobs"), f"Listing the training jobs of {name}")
         for job in jobs:
-            result = job.get("result") if isinstance(job.get("result"), Mapping) else {}
+            result: Mapping[str, Any] = job["result"] if isinstance(job.get("result"), Mapping) else {}
             created = when(job.get("createdDateTime"))
             state = _JOB_STATES.get(str(job.get("status") or "").lower())
             if result.get("modelLabel") != label or state in (JobState.FAILED, JobState.CANCELED, None):
@@ -392,6 +503,14 @@ class LanguageAdapter(AdapterBase):
         if best is None:
             return None
         return self.http.url(self._path(name, f"/train/jobs/{quote(best[1], safe='')}"))
+
+    async def training_since_import(self, name: str, label: str) -> str | None:
+        """The URL of a training job of `label` started since the project last changed (its import)
+        that has not failed; None when there is none, or no project."""
+        body = await self._get_or_none(self._path(name), f"Reading project {name}")
+        if body is None:
+            return None
+        return await self.find_training_job(name, label, when(body.get("lastModifiedDateTime")))
 
     async def deploy(self, name: str, deployment: str, label: str) -> StartedOperation:
         return await self._start(
@@ -408,8 +527,10 @@ class LanguageAdapter(AdapterBase):
         body = response.body
         status = str(body.get("status") or "")
         state = self._state(response, status, _JOB_STATES, "job")
-        result = body.get("result") if isinstance(body.get("result"), Mapping) else {}
-        training = result.get("trainingStatus") if isinstance(result.get("trainingStatus"), Mapping) else {}
+        result: Mapping[str, Any] = body["result"] if isinstance(body.get("result"), Mapping) else {}
+        training: Mapping[str, Any] = (
+            result["trainingStatus"] if isinstance(result.get("trainingStatus"), Mapping) else {}
+        )
         percent: int | None = 100 if state is JobState.SUCCEEDED else 0
         if state is JobState.RUNNING and isinstance(training.get("percentComplete"), int):
             percent = min(99, int(training["percentComplete"]))
@@ -464,211 +585,7 @@ class LanguageAdapter(AdapterBase):
     # ------------------------------------------------------------------------------------ recipe
 
     def recipe(self, ctx: CopyContext) -> list[StepSpec]:
-        """export → import → train → deploy → verify (see the module docstring)."""
-        return [
-            StepSpec("export", _export, runs="source"),
-            StepSpec(
-                "import",
-                _import,
-                runs="target",
-                needs="exported",
-                restart_from="export",
-                recover=_recover_import,
-            ),
-            StepSpec("train", _train, runs="target", recover=_recover_train),
-            StepSpec("deploy", _deploy, runs="target"),
-            StepSpec("verify", _verify, runs="target"),
-        ]
+        """export → import → train:{label}… → deploy:{name}… → verify (see language_recipe.py)."""
+        from regionsync.services.language_recipe import language_recipe  # it imports this module
 
-
-# ------------------------------------------------------------------------------------- recipe steps
-
-
-def _sides(c: CopyContext) -> tuple[LanguageAdapter, LanguageAdapter]:
-    source, target = c.source, c.target
-    assert isinstance(source, LanguageAdapter) and isinstance(target, LanguageAdapter)
-    return source, target
-
-
-def _project_name(c: CopyContext) -> str:
-    name = c.job.target_id or c.job.source_id
-    if name != c.job.source_id:
-        raise RegionSyncError(
-            what=f"A Language project keeps its name: {c.job.source_id} cannot become {name}",
-            why="The exported project names itself; the import must use the same name.",
-            todo="copy it without --as",
-            code="RenameNotSupported",
-        )
-    return name
-
-
-async def _export(c: CopyContext) -> StepOutcome:
-    source, _ = _sides(c)
-    name = _project_name(c)
-    # Read the training plan while the export starts: after the export the job needs only the target.
-    plan, started = await asyncio.gather(_plan(c), source.export_project(name))
-    detail: dict[str, Any] = {"project": name, **plan.detail()}
-
-    async def watch() -> OperationStatus:
-        status = await source.poll(started.operation_url)
-        if status.state is JobState.SUCCEEDED and "exported" not in c.memory:
-            result_url = status.raw.get("resultUrl")
-            if not isinstance(result_url, str) or not result_url:
-                raise bad_response(
-                    source.http.endpoint,
-                    "the finished export names no resultUrl",
-                    side=source.http.side_label,
-                    context=f"Exporting project {name}",
-                )
-            c.memory["exported"] = await source.exported_project(result_url)
-            detail["result_url"] = source.http.check_host(result_url)
-        return status
-
-    return StepOutcome(
-        detail=detail, operation_url=started.operation_url, retry_after=started.retry_after, poll=watch
-    )
-
-
-async def _import(c: CopyContext) -> StepOutcome:
-    _, target = _sides(c)
-    name = _project_name(c)
-    exported = c.memory.pop("exported")  # sent once: a resumed job exports again rather than reuse it
-    started = await target.import_project(name, exported)
-    return StepOutcome(
-        detail={"project": name},
-        operation_url=started.operation_url,
-        retry_after=started.retry_after,
-        target_id=name,
-    )
-
-
-async def _recover_import(c: CopyContext) -> StepOutcome | None:
-    """An import whose answer was lost took effect when the target project changed after the source."""
-    _, target = _sides(c)
-    name = _project_name(c)
-    source = await c.source_asset()
-    landed = await target.get_asset(AssetKind.PROJECT, name)
-    if (
-        landed is None
-        or landed.modified is None
-        or source.modified is None
-        or landed.modified <= source.modified
-    ):
-        return None
-    return StepOutcome(detail={"project": name, "verified_by": "the target project"}, target_id=name)
-
-
-async def _plan(c: CopyContext) -> TrainingPlan:
-    """The primary's training, as journaled by the export or train step, else read from the source."""
-    for detail in (
-        c.details.get("train") or {},
-        c.details.get("export") or {},
-        c.memory.get("plan_detail") or {},
-    ):
-        plan = TrainingPlan.from_detail(detail)
-        if plan is not None:
-            return plan
-    source, _ = _sides(c)
-    plan = await source.training_plan(c.job.source_id)
-    c.memory["plan_detail"] = plan.detail()
-    return plan
-
-
-async def _train(c: CopyContext) -> StepOutcome:
-    _, target = _sides(c)
-    plan = await _plan(c)
-    if plan.label is None:
-        return StepOutcome(detail={**plan.detail(), "skipped": "the primary has no trained model"})
-    started = await target.train(_project_name(c), plan)
-    return StepOutcome(
-        detail=plan.detail(), operation_url=started.operation_url, retry_after=started.retry_after
-    )
-
-
-async def _recover_train(c: CopyContext) -> StepOutcome | None:
-    """A training whose answer was lost: a training job of that label started since the import."""
-    _, target = _sides(c)
-    plan = await _plan(c)
-    name = _project_name(c)
-    if plan.label is None:
-        return None
-    project = await target.get_asset(AssetKind.PROJECT, name)
-    if project is None:
-        return None
-    url = await target.find_training_job(name, plan.label, project.modified)
-    if url is None:
-        return None
-    return StepOutcome(detail=plan.detail(), operation_url=url)
-
-
-async def _deploy(c: CopyContext) -> StepOutcome:
-    _, target = _sides(c)
-    plan = await _plan(c)
-    name = _project_name(c)
-    detail = {"model_label": plan.label, "deployments": list(plan.deployments)}
-    if plan.label is None or not plan.deployments:
-        return StepOutcome(detail={**detail, "skipped": "the primary has no deployment of a trained model"})
-    label = plan.label
-    started = await asyncio.gather(*(target.deploy(name, d, label) for d in plan.deployments))
-    return StepOutcome(
-        detail=detail,
-        operation_url=started[0].operation_url,
-        retry_after=started[0].retry_after,
-        poll=_watch_all(target, [s.operation_url for s in started]),
-    )
-
-
-def _watch_all(adapter: LanguageAdapter, urls: list[str]) -> Callable[[], Awaitable[OperationStatus]]:
-    """One watcher for several jobs: done when all are, failed as soon as one fails."""
-    done: dict[str, OperationStatus] = {}
-
-    async def watch() -> OperationStatus:
-        hints: list[float] = []
-        for url in urls:
-            if url not in done:
-                status = await adapter.poll(url)
-                if status.state in (JobState.FAILED, JobState.CANCELED):
-                    return status
-                if status.state is JobState.SUCCEEDED:
-                    done[url] = status
-                elif status.retry_after is not None:
-                    hints.append(status.retry_after)
-        if len(done) == len(urls):
-            return OperationStatus(state=JobState.SUCCEEDED, percent=100)
-        return OperationStatus(
-            state=JobState.RUNNING,
-            percent=len(done) * 100 // len(urls),
-            retry_after=max(hints) if hints else None,
-        )
-
-    return watch
-
-
-async def _verify(c: CopyContext) -> StepOutcome:
-    _, target = _sides(c)
-    plan = await _plan(c)
-    name = _project_name(c)
-    state = await target.serving_state(name)
-    missing: list[str] = []
-    if state.project is None:
-        missing.append("the project")
-    model = state.models.get(plan.label) if plan.label else None
-    if plan.label and model is None:
-        missing.append(f"the trained model {plan.label}")
-    for deployment in plan.deployments if plan.label else ():
-        found = state.deployments.get(deployment)
-        if found is None or (model is not None and found.get("modelId") != model.get("modelId")):
-            missing.append(f"the deployment {deployment} of {plan.label}")
-    if missing:
-        raise RegionSyncError(
-            what=f"The copy of {name} finished but the target lacks {', '.join(missing)}.",
-            todo="run status; sync --replace-drifted copies it again",
-            code="VerifyFailed",
-        )
-    return StepOutcome(
-        detail={
-            "verified_by": "reading the target",
-            "model_label": plan.label,
-            "deployments": sorted(state.deployments),
-        }
-    )
+        return language_recipe(ctx)
