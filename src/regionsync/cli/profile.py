@@ -238,7 +238,7 @@ def list_profiles(config: Path | None = CONFIG_OPTION, json_output: bool = JSON_
     from rich.table import Table
 
     path, cfg = _load(config)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, profile in cfg.profiles.items():
         configured: list[tuple[Service | None, ServiceProfile | None]] = list(profile.services().items())
         for service, settings in configured or [(None, None)]:

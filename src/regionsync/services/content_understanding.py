@@ -355,7 +355,8 @@ class ContentUnderstandingAdapter(AdapterBase):
         body = response.body
         status = str(body.get("status") or "")
         state = self._state(response, status, OPERATION_STATES, "operation")
-        result = body.get("result") if isinstance(body.get("result"), Mapping) else {}
+        raw_result = body.get("result")
+        result: Mapping[str, Any] = raw_result if isinstance(raw_result, Mapping) else {}
         target_id = result.get("analyzerId") if isinstance(result.get("analyzerId"), str) else None
         error = None
         if state in (JobState.FAILED, JobState.CANCELED):

@@ -6,8 +6,10 @@ every request. `source`/`target` turn the pair around for fail-back (`sync --fro
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, cast
 
 import httpx
 
@@ -15,6 +17,9 @@ from regionsync.domain import Service, Side
 from regionsync.errors import RegionSyncError
 from regionsync.services.base import AssetAdapter
 from regionsync.services.retry import RetrySettings
+
+if TYPE_CHECKING:
+    from regionsync.config import Profile
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def open_pairs(
     wanted = set(services) if services else None
     pairs: list[ResourcePair] = []
     try:
-        configured = service_pairs(profile)
+        configured = service_pairs(cast("Profile", profile))
     except RegionSyncError as error:  # its advice names the profile the user typed
         raise replace(error, todo=error.todo.replace("<profile>", profile_name)) from None
     for service, cfg in configured:
@@ -88,7 +93,7 @@ def open_pairs(
         adapters: dict[Side, AssetAdapter] = {}
         infos: dict[Side, SideInfo] = {}
         for side in Side:
-            end = cfg.primary if side is Side.PRIMARY else cfg.secondary
+            end = cfg.side(side, service)  # both sides are configured: service_pairs says so
             credential = resolve_credential(end.key, profile=profile_name, service=service, side=side)
             http = AzureHttp(
                 end.endpoint,
@@ -97,8 +102,8 @@ def open_pairs(
                 api_version=None,
                 side_label=f"{side.value} {end.region}",
                 service=service,
-                **({"retry": retry} if retry is not None else {}),
-                **({"sleep": sleep} if sleep is not None else {}),
+                retry=retry if retry is not None else RetrySettings(),
+                sleep=sleep if sleep is not None else asyncio.sleep,
             )
             adapters[side] = make_adapter(
                 service, api_version, http, resource_id=end.resource_id, region=end.region

@@ -499,7 +499,7 @@ class DiffTable(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         self._update_virtual_size()
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         line = event.y
         if line < HEADER_LINES:
             return
