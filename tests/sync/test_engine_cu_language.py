@@ -23,14 +23,13 @@ from engine_support import (
     LANGUAGE_VERSIONS,
     Harness,
     cu_profile,
-    fast_world,
+    frozen_world,
     language_profile,
 )
 from regionsync.domain import JobState, ProgressEvent, Side, SyncStatus
 from regionsync.emulator import EmulatorTransport, World
 from regionsync.services.retry import RetrySettings
 from regionsync.sync.journal import Journal
-from regionsync.sync.poller import Poller
 from regionsync.sync.session import SyncSession
 
 MODELS = {"completion": "gpt-4.1", "embedding": "text-embedding-3-large"}
@@ -61,8 +60,9 @@ def counted_session(h: Harness, transport: Counting, **kw: object) -> SyncSessio
         h.profile,
         journal=Journal(h.journal_path),
         transport=transport,
-        poller=Poller(default_interval=0.01, min_interval=0.001, backoff_base=0.001),
+        poller=h.poller(),
         retry=RetrySettings(backoff_factor=0.001),
+        sleep=h.vtime.sleep,
         **kw,  # type: ignore[arg-type]
     )
 
@@ -108,7 +108,7 @@ def forget_operation_urls(h: Harness, step: str) -> None:
 
 
 def cu_harness(tmp_path: Path, target: dict[str, str] | None = None) -> Harness:
-    world = fast_world()
+    world = frozen_world()
     profile = cu_profile(world)
     world.add_deployment(CU_PRIMARY, "chat", "gpt-4.1")
     world.add_deployment(CU_PRIMARY, "emb", "text-embedding-3-large")
@@ -127,6 +127,7 @@ def analyzer_requests(transport: Counting, start: int) -> list[str]:
 
 async def test_analyzers_sync_in_at_most_four_requests_and_turn_green(tmp_path: Path) -> None:
     h = cu_harness(tmp_path)
+    h.world.copy_seconds = 4.0  # the service asks to look again after 2 s: done at the second look
     h.world.add_analyzer(CU_SECONDARY, "old-receipts", models=MODELS)
     transport = Counting(h.world)
     async with counted_session(h, transport) as session:
@@ -255,7 +256,7 @@ async def test_a_lost_copy_answer_is_found_on_the_target_not_repeated(tmp_path: 
 
 
 def language_harness(tmp_path: Path, version: str = "2023-04-01") -> Harness:
-    world = fast_world()
+    world = frozen_world()
     profile = language_profile(world, version)
     world.add_project(
         LANGUAGE_PRIMARY,
@@ -544,13 +545,13 @@ async def test_the_primary_going_down_after_the_export_does_not_stop_the_copy(tm
 
 async def test_the_primary_going_down_during_the_export_leaves_a_resumable_job(tmp_path: Path) -> None:
     h = language_harness(tmp_path)
-    h.world.job_seconds = 200.0  # an export long enough to be seen running (0.1 s of real time)
+    h.world.job_seconds = 200.0  # an export long enough to be seen running
 
     def primary_down(event: ProgressEvent) -> None:
         if event.step == "export" and event.percent is not None:  # accepted, being polled
             h.world.faults.set_outage("eastus", True)
 
-    poller = Poller(default_interval=0.001, min_interval=0.001, backoff_base=0.001, max_failures=2)
+    poller = h.poller(max_failures=2)
     async with h.session(on_event=primary_down, poller=poller) as session:
         [job] = await session.execute(await session.plan())
         assert job.state is JobState.RUNNING and "jobs resume" in (job.error or "")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine_support import DI_VERSIONS, PRIMARY, SECONDARY, Harness, asset_names, di_profile, fast_world
+from engine_support import DI_VERSIONS, PRIMARY, SECONDARY, Harness, asset_names, di_profile, frozen_world
 from regionsync.domain import AssetKind, JobState, SyncStatus
 from regionsync.emulator import World
 
@@ -29,7 +29,7 @@ def statuses_by_name(statuses: list) -> dict[str, SyncStatus]:
 
 @pytest.mark.parametrize("version", DI_VERSIONS)
 async def test_sync_copies_what_is_missing_once_and_status_turns_green(tmp_path: Path, version: str) -> None:
-    world = fast_world()
+    world = frozen_world()
     seed(world, version)
     harness = Harness(world, di_profile(world, version), tmp_path / "journal.sqlite3")
     events = []

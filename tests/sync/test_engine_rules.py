@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from engine_support import PRIMARY, SECONDARY, Harness, asset_names, di_profile, fast_world
+from engine_support import PRIMARY, SECONDARY, Harness, asset_names, di_profile, frozen_world
 from regionsync.domain import AssetKind, JobState, Side, SyncStatus
 from regionsync.services.base import CopyAuthorization
-from regionsync.sync.poller import Poller
 
 V4 = "2024-11-30"
 
 
 def harness(tmp_path: Path, version: str = V4, **profile_kw: object) -> Harness:
-    world = fast_world()
+    world = frozen_world()
     return Harness(world, di_profile(world, version, **profile_kw), tmp_path / "journal.sqlite3")
 
 
@@ -109,7 +108,7 @@ async def test_outage_during_the_copy_keeps_the_job_resumable_and_resume_copies_
         if event.step == "copy" and event.percent is not None:  # the copy is being polled
             h.world.faults.set_outage("eastus", True)
 
-    poller = Poller(default_interval=0.001, min_interval=0.001, backoff_base=0.001, max_failures=2)
+    poller = h.poller(max_failures=2)
     async with h.session(poller=poller, on_event=down_when_polling) as session:
         [job] = await session.execute(await session.plan())
         assert job.state is JobState.RUNNING

@@ -7,8 +7,9 @@ Classifiers tab mail-sorter is missing.
 
 from __future__ import annotations
 
+from textual.command import CommandList
 from textual.widgets import Button
-from tui_support import SIZE, Dashboard, screen_text, settle
+from tui_support import SIZE, Dashboard, footer_settled, screen_text, settle, until
 
 from regionsync.domain import AssetKind, JobState, Service, SyncStatus
 from regionsync.sync.journal import Journal
@@ -124,16 +125,25 @@ async def test_copy_is_offered_only_for_a_copyable_row(dashboard: Dashboard) -> 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         select(app, "invoice")
-        await pilot.pause(0.2)
+        await footer_settled(pilot)
         assert not app.check_action("copy", ())
         assert "c Copy" not in screen_text(app)
         select(app, "w2-2023")
-        await pilot.pause(0.2)
+        await footer_settled(pilot)
         assert app.check_action("copy", ())
         assert "c Copy" in screen_text(app)
         select(app, "old-payslips")
         await pilot.pause()
         assert not app.check_action("copy", ()), "an extra asset is never copied back"
+
+
+def palette_offers(app: RegionSyncApp, title: str) -> bool:
+    """The open command palette lists a command whose title reads `title` (its search has finished)."""
+    return any(
+        title in str(commands.get_option_at_index(i).prompt)
+        for commands in app.screen.query(CommandList)
+        for i in range(commands.option_count)
+    )
 
 
 async def test_sync_missing_shows_the_plan_then_copies_everything_missing(dashboard: Dashboard) -> None:
@@ -292,7 +302,8 @@ async def test_palette_offers_what_can_be_done_now(dashboard: Dashboard) -> None
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"take westus2 down")
-        await pilot.pause(0.2)
+        offered = "demo: take westus2 down"
+        await until(pilot, lambda: palette_offers(app, offered), "the palette lists the command typed")
         await pilot.press("enter")
         await settle(pilot)
         assert dashboard.world.faults.is_down("westus2")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_support import SIZE, SMALL, Dashboard, settle
+from tui_support import SIZE, SMALL, Dashboard, footer_settled, settle
 
 from regionsync.domain import AssetKind, JobState, Service
 from regionsync.tui.app import make_app
@@ -32,7 +32,7 @@ async def _loaded(pilot: Any) -> None:
 async def _select(pilot: Any, name: str) -> None:
     main = pilot.app.main_screen
     assert main.active_table.select_key(row_key(DI, AssetKind.MODEL, name))
-    await pilot.pause(0.2)  # the footer follows the selection once it rests
+    await footer_settled(pilot)  # the footer follows the selection once it rests
 
 
 def test_main_screen(dashboard: Dashboard, snap_compare: Any) -> None:

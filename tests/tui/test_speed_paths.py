@@ -3,7 +3,7 @@ job rows that repaint only when in view, the filter input."""
 
 from __future__ import annotations
 
-from tui_support import SIZE, Dashboard, screen_text, settle
+from tui_support import SIZE, Dashboard, footer_settled, screen_text, settle, until
 
 from regionsync.domain import AssetKind, JobState, ProgressEvent, Service
 from regionsync.tui.messages import JobProgress
@@ -28,7 +28,7 @@ async def test_the_footer_follows_the_selection_and_reads_like_a_rebuilt_one(das
         seen: dict[str, str] = {}
         for name in ("purchase-order", "invoice", "old-payslips", "w2-2023"):
             assert table.select_key(row_key(DI, AssetKind.MODEL, name))
-            await pilot.pause(0.2)  # the footer settles after the cursor stops
+            await footer_settled(pilot)  # the footer settles after the cursor stops
             seen[name] = footer_line(screen_text(app))
         assert "Copy" in seen["purchase-order"] and "Copy" in seen["w2-2023"]
         assert "Copy" not in seen["invoice"] and "Copy" not in seen["old-payslips"]
@@ -36,7 +36,7 @@ async def test_the_footer_follows_the_selection_and_reads_like_a_rebuilt_one(das
         footer = main.query_one(KeysFooter)
         rebuilt = footer.rebuilds
         footer.refresh(recompose=True)  # what a plain Footer does on every change
-        await pilot.pause(0.2)
+        await footer_settled(pilot)
         assert footer_line(screen_text(app)) == seen["w2-2023"]
         assert footer.rebuilds >= rebuilt
 
@@ -65,7 +65,7 @@ async def test_progress_for_a_job_out_of_view_shows_when_it_scrolls_back(dashboa
         app.post_message(JobProgress(event))
         await pilot.pause()
         panel.scroll_end(animate=False)
-        await pilot.pause(0.2)
+        await until(pilot, lambda: "asset-29" in screen_text(app), "job-29 scrolled into view")
         text = screen_text(app)
         row = next(line for line in text.splitlines() if "asset-29" in line)
         assert "73%" in row and "step 2/3 copy" in row
@@ -78,7 +78,7 @@ async def test_a_filter_typed_key_by_key_is_applied_in_full(dashboard: Dashboard
         await pilot.press("slash")
         for ch in "purchase-order":
             await pilot.press(ch)
-        await pilot.pause(0.2)
+        await pilot.pause()
         main = app.main_screen
         assert main is not None and main.active_table is not None
         names = {main.active_table.rows[k].name for k in main.active_table.visible_keys}

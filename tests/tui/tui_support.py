@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets._footer import FooterKey
 
 from regionsync.config import Profile, ServiceProfile, SideConfig
 from regionsync.emulator import Clock, EmulatorTransport, World, load_scenario
@@ -25,8 +26,9 @@ from regionsync.emulator.scenario import demo_scenario_path, parse_scenario
 from regionsync.sync.journal import Journal
 from regionsync.sync.poller import Poller
 from regionsync.sync.session import SyncSession
-from regionsync.tui.app import RegionSyncApp, make_app
+from regionsync.tui.app import FOOTER_SETTLE, RegionSyncApp, make_app
 from regionsync.tui.emulator_controls import EmulatorControls
+from regionsync.tui.widgets.footer import KeysFooter, _shape
 
 FROZEN_NOW = datetime(2024, 12, 2, 15, 30, 0, tzinfo=UTC)
 """The dashboard's `now` in every test: header times, recovery point ages and elapsed times are fixed."""
@@ -154,6 +156,51 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+ROUNDS = 600
+"""How many times `until` looks before it gives up: a bound against a hang, never a time limit (a loaded
+machine takes longer per round; the outcome is the same)."""
+
+
+async def until(pilot: Any, done: Callable[[], bool], what: str, *, wait: float = 0.0) -> None:
+    """Let the app run (handle its messages, repaint; sleep `wait` real seconds between looks, where a
+    real-time Textual timer must fire) until `done()` holds. Nothing here depends on how fast that is."""
+    for _ in range(ROUNDS):
+        await pilot.pause()
+        if done():
+            await pilot.pause()  # and the screen has caught up with it
+            return
+        if wait:
+            await pilot.pause(wait)
+    raise AssertionError(f"never happened: {what}")
+
+
+def footer_current(app: RegionSyncApp) -> bool:
+    """The app's footer-settle timer has fired and every footer on screen shows the keys it should
+    (in order, each enabled or dimmed as `check_action` says) — what the user sees once the cursor rests."""
+    if app._footer_timer is not None:
+        return False
+    for footer in app.screen.query(KeysFooter):
+        wanted = footer._wanted()
+        if wanted is None:  # grouped keys: Textual's own Footer rebuilds them
+            continue
+        shown = [
+            (_shape(key), not key._disabled)
+            for key in footer.children
+            if isinstance(key, FooterKey) and key.display
+        ]
+        if shown != wanted:
+            return False
+    return True
+
+
+async def footer_settled(pilot: Any) -> None:
+    """Wait until the footer follows the selection. The app refreshes it FOOTER_SETTLE seconds after the
+    cursor stops (a Textual timer on the real clock, which no test can move): wait for that timer to
+    fire and the footer to redraw, however long a loaded machine takes, instead of a fixed pause."""
+    await until(pilot, lambda: footer_current(pilot.app), "the footer shows the selected row's keys",
+                wait=FOOTER_SETTLE / 2)
 
 
 def screen_text(app: RegionSyncApp) -> str:
