@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,6 +103,10 @@ _GLYPHS: dict[SyncStatus, str] = {
 }
 
 
+Basis = Literal["live", "last-known"]
+"""What a verdict rests on: both sides read now, or a side's last successful listing."""
+
+
 class AssetPair(BaseModel):
     """One row of the diff: an asset identity with what each side holds and the verdict."""
 
@@ -114,6 +118,10 @@ class AssetPair(BaseModel):
     reason: str
     waiting_since: datetime | None = None
     """For missing / drifted assets: since when the secondary has lagged (the recovery point)."""
+    basis: Basis = "live"
+    """`last-known`: a side could not be read now, and this verdict uses its last successful listing."""
+    seen_at: datetime | None = None
+    """With `basis == "last-known"`: when that listing was read."""
 
 
 class JobState(StrEnum):
@@ -121,6 +129,9 @@ class JobState(StrEnum):
 
     PENDING = "pending"
     RUNNING = "running"
+    INTERRUPTED = "interrupted"
+    """Open: a region went dark, an answer was lost or regionsync stopped; `jobs resume` continues it.
+    Only the service's own refusal or a failed operation makes a job `failed`."""
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELED = "canceled"
@@ -145,6 +156,21 @@ class Step(BaseModel):
     finished: datetime | None = None
 
 
+class JobOptions(BaseModel):
+    """What the user consented to when a job was created, journaled with it (never re-asked)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    replace: bool = False
+    """The job replaces a drifted copy on the target (the user asked and confirmed)."""
+    replace_id: str | None = None
+    """The outdated copy to delete first, where the service cannot overwrite in place."""
+    allow_degrade: bool = False
+    """The user accepted storing an encrypted source's copy unencrypted (`--allow-degrade`)."""
+    target_id: str | None = None
+    """The id the user asked for on the target (`copy ID --as NEW_ID`), if any."""
+
+
 class Job(BaseModel):
     """A copy of one asset from one resource to another, journaled step by step."""
 
@@ -166,6 +192,10 @@ class Job(BaseModel):
     created: datetime
     updated: datetime
     steps: list[Step] = Field(default_factory=list)
+    source_changed: datetime | None = None
+    """When the source asset last changed, as the plan saw it (the copy's lineage records it)."""
+    options: JobOptions = Field(default_factory=JobOptions)
+    """The consent the job was started with; a resumed job runs with exactly the same."""
 
 
 class ProgressEvent(BaseModel):

@@ -588,7 +588,7 @@ def parse_error_body(text: str) -> tuple[str, str, str | None]:
     """(code, message, innercode) from an error body of any of the shapes; text itself if not JSON."""
     try:
         body = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
         body = None
     if isinstance(body, Mapping):
         error = body.get("error")
@@ -850,18 +850,30 @@ def bad_response(
     request_id: str | None = None,
     side: str = "",
     context: str = "",
+    what: str = "",
+    why: str = "",
+    todo: str = "",
+    code: str = "BadResponse",
+    retryable: bool = True,
 ) -> RegionSyncError:
-    """An answer regionsync cannot read (not JSON, or not the shape the API promises)."""
+    """An answer regionsync cannot read (not JSON, or not the shape the API promises).
+
+    `what`/`why`/`todo` (which may use `{where}`) and `code` replace the generic words for an answer
+    refused on purpose — too large, nested too deep, a listing that does not end (`retryable=False`:
+    asking again would only read the same again)."""
+    where = {"where": _where(side, endpoint)}
     return RegionSyncError(
-        what=_fill("{where} sent an answer regionsync cannot read", {"where": _where(side, endpoint)}),
-        why="The body was not the JSON the API promises (a proxy page, a truncated answer, a service fault).",
-        todo="Try again; if it persists, check that the endpoint is the resource itself and not a proxy.",
-        code="BadResponse",
+        what=_fill(what or "{where} sent an answer regionsync cannot read", where),
+        why=_fill(why, where)
+        or "The body was not the JSON the API promises (a proxy page, a truncated answer, a service fault).",
+        todo=_fill(todo, where)
+        or "Try again; if it persists, check that the endpoint is the resource itself and not a proxy.",
+        code=code,
         status=status,
         raw_message=detail[:300],
         request_id=request_id,
-        retryable=True,
-        remedy=str(Remedy.RETRY),
+        retryable=retryable,
+        remedy=str(Remedy.RETRY) if retryable else "",
         details=_transport_details(endpoint, side, context),
     )
 
@@ -901,6 +913,13 @@ def outcome_unknown(
         remedy=str(Remedy.LOOK_BEFORE_RETRY),
         details={"method": method, "path": path, **_transport_details(endpoint, side, context)},
     )
+
+
+def leaves_job_open(error: RegionSyncError) -> bool:
+    """The one rule for interrupted vs failed: True when the service has not refused — the region
+    could not be reached, the answer was lost or unreadable, it timed out, throttled or answered
+    5xx — so the outcome is unknown or may change; the job stays open for `jobs resume`."""
+    return error.retryable or error.remedy in (Remedy.RETRY, Remedy.LOOK_BEFORE_RETRY)
 
 
 def _transport_details(endpoint: str, side: str, context: str) -> dict[str, str]:

@@ -23,3 +23,17 @@ def age(since: datetime | None, now: datetime | None = None) -> str:
     if hours:
         return f"{hours} h {mins} min"
     return f"{mins} min"
+
+
+def minute(value: datetime | None) -> str:
+    """'2024-11-20 06:05' (UTC): when an asset changed, in a reason line ('?' when unknown)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else "?"
+
+
+def clock(value: datetime | None, now: datetime | None = None) -> str:
+    """'06:05' for a time today (UTC), '2024-11-20 06:05' for an older one: when a side was last seen."""
+    if value is None:
+        return "never"
+    value = value.astimezone(UTC)
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    return value.strftime("%H:%M") if value.date() == today else value.strftime("%Y-%m-%d %H:%M")

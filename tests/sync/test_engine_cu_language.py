@@ -333,7 +333,7 @@ async def test_a_primary_change_drifts_the_project_and_replace_imports_it_again(
         h.world.clock.advance(3600)
         h.world.touch(LANGUAGE_PRIMARY, "project", "tickets")
         status, reason = by_name(await session.status())["tickets"]
-        assert status is SyncStatus.DRIFTED and "primary changed" in reason
+        assert status is SyncStatus.DRIFTED and "primary eastus changed" in reason and "after the copy" in reason
         [(_, refused)] = await session.plan()
         assert refused.copies == [] and refused.refusals[0].name == "tickets"
         [job] = await session.execute(await session.plan(replace_drifted=True))
@@ -536,7 +536,9 @@ async def test_the_primary_going_down_after_the_export_does_not_stop_the_copy(tm
         [job] = await session.execute(await session.plan())
         assert job.state is JobState.SUCCEEDED, job.error  # the rest of the job needs only the target
         [status] = await session.status()
-        assert Side.PRIMARY in status.errors and status.pairs[0].status is SyncStatus.UNKNOWN
+        # judged from the primary's last-known listing: the copy is in sync, and says on what basis
+        assert Side.PRIMARY in status.errors and status.pairs[0].status is SyncStatus.IN_SYNC
+        assert status.pairs[0].basis == "last-known" and "unreachable now" in status.pairs[0].reason
     h.world.faults.set_outage("eastus", False)
     async with h.session() as session:
         assert by_name(await session.status())["tickets"][0] is SyncStatus.IN_SYNC
@@ -554,7 +556,7 @@ async def test_the_primary_going_down_during_the_export_leaves_a_resumable_job(t
     poller = h.poller(max_failures=2)
     async with h.session(on_event=primary_down, poller=poller) as session:
         [job] = await session.execute(await session.plan())
-        assert job.state is JobState.RUNNING and "jobs resume" in (job.error or "")
+        assert job.state is JobState.INTERRUPTED and "jobs resume" in (job.error or "")
     assert jobs_on(h.world, LANGUAGE_SECONDARY, "import") == 0  # nothing half-imported
     h.world.faults.set_outage("eastus", False)
     async with h.session() as session:

@@ -28,7 +28,7 @@ async def test_a_cancelled_sync_leaves_its_job_open_and_resume_finishes_it(tmp_p
         run.cancel()
         await asyncio.gather(run, return_exceptions=True)
         [job] = session.journal.list_jobs()
-        assert job.state is JobState.RUNNING and "jobs resume" in (job.error or "")
+        assert job.state is JobState.INTERRUPTED and "jobs resume" in (job.error or "")
     world.clock.advance(4000)
     async with h.session() as session:
         [done] = await session.resume()

@@ -68,7 +68,8 @@ async def test_encrypted_source_needs_consent_to_degrade(tmp_path: Path) -> None
         [(_, plan)] = await session.plan()
         assert plan.copies == [] and "--allow-degrade" in plan.refusals[0].todo
         plans = await session.plan(allow_degrade=True)
-        [job] = await session.execute(plans, allow_degrade=True)
+        [job] = await session.execute(plans)
+        assert job.options.allow_degrade  # the consent is journaled with the job
         assert job.state is JobState.SUCCEEDED, job.error
     assert asset_names(h.world, SECONDARY) == ["secret-forms"]
 
@@ -111,7 +112,7 @@ async def test_outage_during_the_copy_keeps_the_job_resumable_and_resume_copies_
     poller = h.poller(max_failures=2)
     async with h.session(poller=poller, on_event=down_when_polling) as session:
         [job] = await session.execute(await session.plan())
-        assert job.state is JobState.RUNNING
+        assert job.state is JobState.INTERRUPTED
         assert "jobs resume" in (job.error or "")
         [status] = await session.status()
         assert (

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from regionsync.domain import AssetKind, Job, JobState, Service, Side
-from regionsync.sync.journal import Journal, new_job_id, redact_text, scrub_detail
+from regionsync.sync.journal import SCHEMA_VERSION, Journal, new_job_id, redact_text, scrub_detail
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 ACCOUNTS = "/subscriptions/s/resourceGroups/g/providers/Microsoft.CognitiveServices/accounts"
@@ -175,24 +175,29 @@ def test_active_job_for_refuses_a_second_copy_of_the_same_asset(journal: Journal
     assert resumed is not None and resumed.id == job.id and resumed.error is None
 
 
-def test_the_id_map_remembers_v21_guids_per_resource_pair(journal: Journal) -> None:
+def test_the_id_map_remembers_v21_guids_per_resource_pair_in_both_directions(journal: Journal) -> None:
     pair = {
         "service": Service.DOCUMENT_INTELLIGENCE,
         "source_resource_id": "src",
         "target_resource_id": "tgt",
     }
-    journal.record_id_map(**pair, source_id="guid-a", target_id="guid-a2", asset_name="invoice")
-    journal.record_id_map(**pair, source_id="guid-b", target_id="guid-b2", asset_name="receipt")
-    journal.record_id_map(**pair, source_id="guid-a", target_id="guid-a3", asset_name="invoice")  # re-copied
-    journal.record_id_map(
+    copy = {"source_changed": None}
+    journal.record_lineage(**pair, **copy, source_id="guid-a", target_id="guid-a2", asset_name="invoice")
+    journal.record_lineage(**pair, **copy, source_id="guid-b", target_id="guid-b2", asset_name="receipt")
+    journal.record_lineage(**pair, **copy, source_id="guid-a", target_id="guid-a3", asset_name="invoice")
+    journal.record_lineage(
         service=Service.DOCUMENT_INTELLIGENCE,
         source_resource_id="src",
         target_resource_id="elsewhere",
         source_id="guid-a",
+        source_changed=None,
         target_id="guid-x",
         asset_name="invoice",
     )
     assert journal.id_map(**pair) == {"guid-a": "guid-a3", "guid-b": "guid-b2"}
+    # fail-back reads the same lineage the other way round
+    back = {"service": Service.DOCUMENT_INTELLIGENCE, "source_resource_id": "tgt", "target_resource_id": "src"}
+    assert journal.id_map(**back) == {"guid-a3": "guid-a", "guid-b2": "guid-b"}
     assert journal.id_map(service=Service.LANGUAGE, source_resource_id="src", target_resource_id="tgt") == {}
 
 
@@ -269,7 +274,7 @@ def test_the_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.parent.stat().st_mode) & 0o077 == 0
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_a_journal_from_a_newer_regionsync_is_refused(tmp_path: Path) -> None:

@@ -16,10 +16,9 @@ jobs_app = typer.Typer(
 
 
 def _journal():  # type: ignore[no-untyped-def]
-    from regionsync.locations import journal_file
-    from regionsync.sync.journal import Journal
+    from regionsync.cli.journal import open_journal
 
-    return Journal(journal_file())
+    return open_journal()
 
 
 @jobs_app.command("list")
@@ -43,7 +42,7 @@ def list_jobs(
         states = {JobState(s) for s in state} if state else None
     except ValueError:
         raise typer.BadParameter(
-            "use pending, running, succeeded, failed or canceled", param_hint="--state"
+            "use pending, running, interrupted, succeeded, failed or canceled", param_hint="--state"
         ) from None
     jobs = _journal().list_jobs(states=states, profile=profile, limit=limit)
     if json_output:

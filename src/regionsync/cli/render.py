@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from regionsync.domain import Asset, AssetPair, Job, SyncStatus
-from regionsync.present import age, stamp
+from regionsync.present import stamp
 from regionsync.sync.inventory import ServiceStatus
 from regionsync.sync.plan import Plan
 
@@ -37,13 +37,10 @@ def _cell(asset: Asset | None) -> Text:
 
 def status_table(status: ServiceStatus) -> Group:
     """One table per service: both sides aligned by asset, the status as glyph and word."""
-    ready = status.readiness
     title = (
         f"{status.service.value} ({status.api_version})  ·  {status.source.label} → {status.target.label}"
-        f"  ·  failover readiness {ready.servable}/{ready.total}"
+        f"  ·  {status.readiness.words(status.source.label, status.target.label)}"
     )
-    if ready.oldest_gap:
-        title += f"  ·  oldest gap {age(ready.oldest_gap)}"
     table = Table(title=title, title_justify="left", expand=False, show_lines=False)
     table.add_column("kind", style="dim")
     table.add_column(status.source.label)
@@ -86,6 +83,8 @@ def pair_json(pair: AssetPair) -> dict[str, Any]:
         "glyph": pair.status.glyph,
         "reason": pair.reason,
         "waiting_since": stamp(pair.waiting_since) or None,
+        "basis": pair.basis,
+        "seen_at": stamp(pair.seen_at) or None,
         "primary": asset_json(pair.primary),
         "secondary": asset_json(pair.secondary),
     }
@@ -111,6 +110,10 @@ def status_json(status: ServiceStatus) -> dict[str, Any]:
             "total": ready.total,
             "unknown": ready.unknown,
             "oldest_gap": stamp(ready.oldest_gap) or None,
+            "basis": ready.basis,
+            "primary_seen_at": stamp(ready.primary_seen_at) or None,
+            "secondary_seen_at": stamp(ready.secondary_seen_at) or None,
+            **({"note": ready.note} if ready.note else {}),
         },
         "errors": {side.value: err.one_line() for side, err in status.errors.items()},
         "assets": [pair_json(p) for p in status.pairs],

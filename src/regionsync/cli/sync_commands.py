@@ -183,7 +183,6 @@ def sync(
                 events,
                 yes=yes,
                 replace=replace_drifted,
-                allow_degrade=allow_degrade,
                 dry_run=dry_run,
             )
 
@@ -234,7 +233,7 @@ def copy(
                 _stderr().print(msg)
                 return 0 if known else 2
             return await _carry_out(
-                session, plans, side, events, yes=yes, replace=False, allow_degrade=allow_degrade
+                session, plans, side, events, yes=yes, replace=False
             )
 
     raise typer.Exit(run_async(go))
@@ -248,7 +247,6 @@ async def _carry_out(
     *,
     yes: bool,
     replace: bool,
-    allow_degrade: bool,
     dry_run: bool = False,
 ) -> int:
     """Show the plans, ask (unless --yes), run the copies with progress; the exit code."""
@@ -264,7 +262,7 @@ async def _carry_out(
     if not _confirm(plans, yes=yes, replace=replace):
         _stderr().print("Nothing was changed.")
         return 1
-    jobs = await _run_with_progress(session, plans, side, allow_degrade, events)
+    jobs = await _run_with_progress(session, plans, side, events)
     return _summarize(jobs, refused, events.json_output)
 
 
@@ -316,11 +314,10 @@ async def _run_with_progress(
     session: SyncSession,
     plans: list[tuple[ResourcePair, Plan]],
     side: Side,
-    allow_degrade: bool,
     events: _EventSink,
 ) -> list[Job]:
     if events.json_output:
-        return await session.execute(plans, source=side, allow_degrade=allow_degrade)
+        return await session.execute(plans, source=side)
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     total = sum(len(p.copies) for _, p in plans)
@@ -335,20 +332,23 @@ async def _run_with_progress(
     ) as progress:
         events.progress = progress
         events.overall = progress.add_task("[bold]all copies", total=total, step="")
-        return await session.execute(plans, source=side, allow_degrade=allow_degrade)
+        return await session.execute(plans, source=side)
 
 
 def _summarize(jobs: list[Job], refused: int, json_output: bool) -> int:
     from regionsync.cli.render import job_json, jobs_table
+    from regionsync.domain import JobState
 
-    ok = sum(1 for j in jobs if j.state.value == "succeeded")
-    failed = [j for j in jobs if j.state.value != "succeeded"]
+    ok = sum(1 for j in jobs if j.state is JobState.SUCCEEDED)
+    failed = [j for j in jobs if j.state is JobState.FAILED]
+    interrupted = [j for j in jobs if not j.state.finished]
     if json_output:
         emit_json(
             {
                 "event": "summary",
                 "succeeded": ok,
                 "failed": len(failed),
+                "interrupted": len(interrupted),
                 "refused": refused,
                 "jobs": [job_json(j) for j in jobs],
             }
@@ -356,7 +356,12 @@ def _summarize(jobs: list[Job], refused: int, json_output: bool) -> int:
     else:
         out = _stdout()
         out.print(jobs_table(jobs))
-        out.print(f"{ok} copied, {len(failed)} failed, {refused} refused.")
+        line = f"{ok} copied, {len(failed)} failed, {refused} refused."
+        if interrupted:
+            line = f"{ok} copied, {len(interrupted)} interrupted, {len(failed)} failed, {refused} refused."
+        out.print(line)
+        if interrupted:
+            out.print("Interrupted jobs stay open: `regionsync jobs resume` continues them.")
         if failed:
-            out.print("Details: regionsync jobs show JOB_ID")
-    return 0 if not failed and not refused else 1
+            out.print(f"Details: regionsync jobs show {failed[0].id}")
+    return 0 if ok == len(jobs) and not refused else 1

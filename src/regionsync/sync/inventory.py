@@ -1,7 +1,9 @@
 """Read both sides of a pair at once and turn the listings into the diff the operator reads.
 
 Every kind of both sides is listed concurrently; a side that fails becomes a reason, never an
-exception, so that what the other side holds stays visible during an outage.
+exception, so that what the other side holds stays visible during an outage — and, where the
+journal remembers the failed side's last successful listing (`PairMemory`), the diff is judged
+from it, marked as last-known.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from regionsync.domain import AssetKind, AssetPair, Service, Side
 from regionsync.errors import RegionSyncError
 from regionsync.sync.compare import JobView, Readiness, SideListing, compare, readiness
 from regionsync.sync.pair import ResourcePair, SideInfo
+
+if TYPE_CHECKING:
+    from regionsync.sync.last_known import PairMemory
 
 
 @dataclass(frozen=True)
@@ -23,8 +29,16 @@ class KindDiff:
 
     kind: AssetKind
     pairs: list[AssetPair]
-    source_error: str | None = None
-    target_error: str | None = None
+    source: SideListing = field(default_factory=SideListing)
+    target: SideListing = field(default_factory=SideListing)
+
+    @property
+    def source_error(self) -> str | None:
+        return self.source.error
+
+    @property
+    def target_error(self) -> str | None:
+        return self.target.error
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,9 @@ class ServiceStatus:
 
     @property
     def readiness(self) -> Readiness:
-        return readiness(self.pairs)
+        return readiness(
+            self.pairs, [(k.source, k.target) for k in self.kinds], primary_label=self.source.label
+        )
 
 
 async def _list(
@@ -67,10 +83,14 @@ async def take_inventory(
     *,
     source: Side = Side.PRIMARY,
     jobs: JobView | None = None,
-    id_map: dict[str, str] | None = None,
+    memory: PairMemory | None = None,
     timer: Callable[[], float] = time.perf_counter,
 ) -> ServiceStatus:
-    """List every kind on both sides concurrently and compare them (source plays the primary)."""
+    """List every kind on both sides concurrently and compare them (source plays the primary).
+
+    With `memory`, each successful listing is kept, a side that cannot be read is judged from its
+    last-known listing, and copies are judged by their lineage.
+    """
     target = source.other
     kinds = list(pair.primary.kinds)
     calls = [_list(pair, side, kind, timer) for kind in kinds for side in (source, target)]
@@ -79,29 +99,40 @@ async def take_inventory(
     errors: dict[Side, RegionSyncError] = {}
     latency: dict[Side, float] = {}
     diffs: list[KindDiff] = []
+    per_kind: list[tuple[AssetKind, SideListing, SideListing]] = []
     for i, kind in enumerate(kinds):
         listings: list[SideListing] = []
         for side, (result, seconds) in zip((source, target), results[2 * i : 2 * i + 2], strict=True):
             if isinstance(result, RegionSyncError):
                 errors.setdefault(side, result)
-                listings.append(SideListing(error=result.one_line()))
+                recalled = memory.recall(side, kind) if memory is not None else None
+                if recalled is None:
+                    listings.append(SideListing(error=result.one_line()))
+                else:
+                    assets, seen_at = recalled
+                    listings.append(SideListing(tuple(assets), error=result.one_line(), seen_at=seen_at))
             else:
                 latency[side] = max(latency.get(side, 0.0), seconds)
+                if memory is not None:
+                    memory.remember(side, kind, list(result.assets))
                 listings.append(result)
+        per_kind.append((kind, listings[0], listings[1]))
+    links = memory.links() if memory is not None else {}
+    for kind, src_listing, dst_listing in per_kind:
         diffs.append(
             KindDiff(
                 kind=kind,
                 pairs=compare(
                     kind,
-                    listings[0],
-                    listings[1],
-                    id_map=id_map,
+                    src_listing,
+                    dst_listing,
+                    links=links,
                     jobs=jobs,
                     primary_label=src_info.label,
                     secondary_label=dst_info.label,
                 ),
-                source_error=listings[0].error,
-                target_error=listings[1].error,
+                source=src_listing,
+                target=dst_listing,
             )
         )
     return ServiceStatus(

@@ -18,6 +18,7 @@ anything touches the file. The file itself is created 0600 in a 0700 directory.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -26,18 +27,20 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from regionsync.domain import AssetKind, Job, JobState, Service, Side, Step
+from regionsync.domain import Asset, AssetKind, Job, JobOptions, JobState, Service, Side, Step
 from regionsync.errors import RegionSyncError
+from regionsync.sync import journal_health
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 REDACTED = "<redacted>"
 
-_SCHEMA = """
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS jobs (
     id                 TEXT PRIMARY KEY,
     profile            TEXT NOT NULL,
@@ -85,7 +88,53 @@ CREATE TABLE IF NOT EXISTS id_map (
 );
 """
 
-_UNFINISHED = (JobState.PENDING, JobState.RUNNING)
+_SCHEMA_V2 = """
+ALTER TABLE jobs ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE jobs ADD COLUMN source_changed TEXT;
+ALTER TABLE jobs ADD COLUMN owner TEXT;
+ALTER TABLE jobs ADD COLUMN heartbeat TEXT;
+ALTER TABLE jobs ADD COLUMN cancel_requested TEXT;
+CREATE TABLE IF NOT EXISTS listings (
+    service     TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    assets      TEXT NOT NULL,
+    read_at     TEXT NOT NULL,
+    PRIMARY KEY (service, resource_id, kind)
+);
+CREATE TABLE IF NOT EXISTS lineage (
+    service            TEXT NOT NULL,
+    source_resource_id TEXT NOT NULL,
+    source_id          TEXT NOT NULL,
+    source_changed     TEXT,
+    target_resource_id TEXT NOT NULL,
+    target_id          TEXT NOT NULL,
+    target_changed     TEXT,
+    asset_name         TEXT NOT NULL,
+    copied_at          TEXT NOT NULL,
+    PRIMARY KEY (service, source_resource_id, target_resource_id, source_id)
+);
+CREATE INDEX IF NOT EXISTS lineage_by_target ON lineage (service, target_resource_id, source_resource_id);
+INSERT OR IGNORE INTO lineage (service, source_resource_id, source_id, target_resource_id, target_id,
+    asset_name, copied_at)
+    SELECT service, source_resource_id, source_id, target_resource_id, target_id, asset_name, recorded
+    FROM id_map;
+UPDATE jobs SET options = (
+    SELECT json_object('replace', json('true'), 'replace_id',
+        CASE WHEN json_extract(steps.detail, '$.in_place') THEN NULL
+             ELSE json_extract(steps.detail, '$.target_id') END)
+    FROM steps WHERE steps.job_id = jobs.id AND steps.name = 'replace')
+    WHERE EXISTS (SELECT 1 FROM steps WHERE steps.job_id = jobs.id AND steps.name = 'replace');
+DELETE FROM steps WHERE name = 'replace';
+DROP TABLE IF EXISTS id_map
+"""
+"""v2: the consent a job was started with (`options`), its owner's lease (issue 11), each side's
+last-known listing, and every copy's lineage (which replaces v1's id map and keeps its rows)."""
+
+_MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+
+_UNFINISHED = (JobState.PENDING, JobState.RUNNING, JobState.INTERRUPTED)
 
 # ---------------------------------------------------------------------------------------------
 # Secrets never reach the file.
@@ -186,17 +235,38 @@ class Journal:
     def __init__(self, path: Path, *, now: Callable[[], datetime] = _utcnow) -> None:
         self.path = Path(path)
         self._now = now
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # A file regionsync cannot use is named and left as it is: checked before anything writes to it.
+        journal_health.prepare_data_dir(self.path)
+        problem = journal_health.inspect_file(self.path)
+        if problem is not None:
+            raise problem
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         os.close(fd)
         os.chmod(self.path, 0o600)
         self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            problem = journal_health.quick_check(self._db, self.path)
+            if problem is not None:
+                raise problem
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise journal_health.database_error(self.path, exc) from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    @classmethod
+    def check(cls, path: Path, *, thorough: bool = True) -> journal_health.JournalHealth:
+        """Check a journal file without opening it for writing (`regionsync journal check`): its
+        directory, its SQLite header, then `PRAGMA integrity_check` (`quick_check` unless `thorough`)
+        on a read-only connection. Nothing is created, written, repaired or moved."""
+        return journal_health.check_file(path, thorough=thorough)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -233,9 +303,10 @@ class Journal:
                     todo="Upgrade regionsync, or point REGIONSYNC_DATA_DIR at another directory.",
                     code="JournalTooNew",
                 )
-            if version < SCHEMA_VERSION:
-                for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in filter(None, (s.strip() for s in _MIGRATIONS[step].split(";"))):
                     db.execute(statement)
+            if version < SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # -- jobs -------------------------------------------------------------------------------
@@ -247,7 +318,8 @@ class Journal:
             db.execute(
                 "INSERT INTO jobs (id, profile, service, kind, api_version, source_side, source_endpoint,"
                 " target_endpoint, source_resource_id, target_resource_id, source_id, target_id, asset_name,"
-                " state, error, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " state, error, created, updated, options, source_changed)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     stored.id,
                     stored.profile,
@@ -266,6 +338,8 @@ class Journal:
                     stored.error,
                     _iso(stored.created),
                     _iso(stored.updated),
+                    stored.options.model_dump_json(),
+                    _iso(stored.source_changed) if stored.source_changed else None,
                 ),
             )
             for step in stored.steps:
@@ -329,7 +403,7 @@ class Journal:
         """The unfinished job copying this asset to this target, if any (refuse a second one)."""
         row = self._db.execute(
             "SELECT * FROM jobs WHERE profile = ? AND service = ? AND kind = ? AND asset_name = ?"
-            " AND target_endpoint = ? AND state IN (?, ?) ORDER BY created DESC, id DESC LIMIT 1",
+            " AND target_endpoint = ? AND state IN (?, ?, ?) ORDER BY created DESC, id DESC LIMIT 1",
             (
                 profile,
                 Service(service).value,
@@ -419,45 +493,135 @@ class Journal:
                 ),
             )
 
-    # -- v2.1 id map ------------------------------------------------------------------------
+    # -- lineage: which asset is a copy of which -------------------------------------------------
 
-    def record_id_map(
+    def record_lineage(
         self,
         *,
         service: Service,
         source_resource_id: str,
         source_id: str,
+        source_changed: datetime | None,
         target_resource_id: str,
         target_id: str,
         asset_name: str,
+        target_changed: datetime | None = None,
     ) -> None:
-        """Remember that `source_id` on the source resource is `target_id` on the target one."""
+        """Remember that `target_id` on the target resource is a copy of `source_id` as it was when
+        it last changed at `source_changed` (v2.1: the copy's GUID; every service: fail-back)."""
         with self._write() as db:
             db.execute(
-                "INSERT INTO id_map (service, source_resource_id, source_id, target_resource_id, target_id,"
-                " asset_name, recorded) VALUES (?,?,?,?,?,?,?) ON CONFLICT"
+                "INSERT INTO lineage (service, source_resource_id, source_id, source_changed,"
+                " target_resource_id, target_id, target_changed, asset_name, copied_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT"
                 " (service, source_resource_id, target_resource_id, source_id) DO UPDATE SET"
-                " target_id = excluded.target_id, asset_name = excluded.asset_name,"
-                " recorded = excluded.recorded",
+                " target_id = excluded.target_id, source_changed = excluded.source_changed,"
+                " target_changed = excluded.target_changed, asset_name = excluded.asset_name,"
+                " copied_at = excluded.copied_at",
                 (
                     Service(service).value,
                     source_resource_id,
                     source_id,
+                    _iso(source_changed) if source_changed else None,
                     target_resource_id,
                     target_id,
+                    _iso(target_changed) if target_changed else None,
                     asset_name,
                     _iso(self._now()),
                 ),
             )
 
-    def id_map(self, *, service: Service, source_resource_id: str, target_resource_id: str) -> dict[str, str]:
-        """Source id → target id for one (source, target) resource pair."""
+    def note_copy_seen(
+        self,
+        *,
+        service: Service,
+        source_resource_id: str,
+        target_resource_id: str,
+        seen: Mapping[str, datetime],
+    ) -> None:
+        """Record, for copies whose own change time is not known yet, the time their first listing
+        after the copy showed (`seen`: copy id → its change time). A later change is then drift."""
+        if not seen:
+            return
+        with self._write() as db:
+            db.executemany(
+                "UPDATE lineage SET target_changed = ? WHERE service = ? AND source_resource_id = ?"
+                " AND target_resource_id = ? AND target_id = ? AND target_changed IS NULL",
+                [
+                    (_iso(changed), Service(service).value, source_resource_id, target_resource_id, copy_id)
+                    for copy_id, changed in seen.items()
+                ],
+            )
+
+    def lineage(self, *, service: Service, resource_ids: tuple[str, str]) -> list[LineageRow]:
+        """Every recorded copy between the two resources, in either direction, oldest first."""
+        a, b = resource_ids
         rows = self._db.execute(
-            "SELECT source_id, target_id FROM id_map WHERE service = ? AND source_resource_id = ?"
-            " AND target_resource_id = ? ORDER BY recorded, source_id",
-            (Service(service).value, source_resource_id, target_resource_id),
+            "SELECT * FROM lineage WHERE service = ? AND ((source_resource_id = ? AND target_resource_id = ?)"
+            " OR (source_resource_id = ? AND target_resource_id = ?)) ORDER BY copied_at, source_id",
+            (Service(service).value, a, b, b, a),
         ).fetchall()
-        return {row["source_id"]: row["target_id"] for row in rows}
+        return [
+            LineageRow(
+                source_resource_id=row["source_resource_id"],
+                source_id=row["source_id"],
+                source_changed=_parse(row["source_changed"]),
+                target_resource_id=row["target_resource_id"],
+                target_id=row["target_id"],
+                target_changed=_parse(row["target_changed"]),
+                asset_name=row["asset_name"],
+                copied_at=datetime.fromisoformat(row["copied_at"]),
+            )
+            for row in rows
+        ]
+
+    def id_map(self, *, service: Service, source_resource_id: str, target_resource_id: str) -> dict[str, str]:
+        """Source id → target id for one (source, target) resource pair, whichever way each copy went."""
+        mapping: dict[str, str] = {}
+        for row in self.lineage(service=service, resource_ids=(source_resource_id, target_resource_id)):
+            if row.source_resource_id == source_resource_id:
+                mapping[row.source_id] = row.target_id
+            else:
+                mapping[row.target_id] = row.source_id
+        return mapping
+
+    # -- last-known listings ----------------------------------------------------------------------
+
+    def save_listing(
+        self, *, service: Service, resource_id: str, kind: AssetKind, assets: list[Asset]
+    ) -> None:
+        """Keep what one side listed of one kind, and when (no secrets: ids, names, states, times,
+        fingerprints). An unchanged listing only moves its time."""
+        body = json.dumps([_listed(a) for a in assets], separators=(",", ":"), sort_keys=True)
+        digest = hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+        now = _iso(self._now())
+        key = (Service(service).value, resource_id, AssetKind(kind).value)
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE listings SET read_at = ? WHERE service = ? AND resource_id = ? AND kind = ?"
+                " AND digest = ?",
+                (now, *key, digest),
+            )
+            if cur.rowcount == 0:
+                db.execute(
+                    "INSERT OR REPLACE INTO listings (service, resource_id, kind, digest, assets, read_at)"
+                    " VALUES (?,?,?,?,?,?)",
+                    (*key, digest, body, now),
+                )
+
+    def last_listing(
+        self, *, service: Service, resource_id: str, kind: AssetKind
+    ) -> tuple[list[Asset], datetime] | None:
+        """The last successful listing of one side and kind, with when it was read; None if never."""
+        row = self._db.execute(
+            "SELECT assets, read_at FROM listings WHERE service = ? AND resource_id = ? AND kind = ?",
+            (Service(service).value, resource_id, AssetKind(kind).value),
+        ).fetchone()
+        if row is None:
+            return None
+        return [Asset.model_validate(item) for item in json.loads(row["assets"])], datetime.fromisoformat(
+            row["read_at"]
+        )
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -516,6 +680,39 @@ class Journal:
         return [_job_from_row(row, steps[row["id"]]) for row in rows]
 
 
+@dataclass(frozen=True)
+class LineageRow:
+    """One recorded copy: the origin as it was when copied, and the copy it became."""
+
+    source_resource_id: str
+    source_id: str
+    source_changed: datetime | None
+    target_resource_id: str
+    target_id: str
+    target_changed: datetime | None
+    asset_name: str
+    copied_at: datetime
+
+
+_LISTED_FIELDS = ("kind", "id", "name", "state", "description", "created", "modified", "tags", "fingerprint")
+_LISTED_DETAILS = ("deployments",)
+
+
+def _listed(asset: Asset) -> dict[str, Any]:
+    """What a last-known listing keeps of an asset: what comparing needs, never a secret."""
+    data = asset.model_dump(mode="json", include=set(_LISTED_FIELDS))
+    if asset.serving_issue:
+        data["serving_issue"] = asset.serving_issue
+    details = {k: asset.details[k] for k in _LISTED_DETAILS if k in asset.details}
+    if details:
+        data["details"] = scrub_detail(details)
+    return data
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 def _job_from_row(row: sqlite3.Row, steps: list[Step]) -> Job:
     return Job(
         id=row["id"],
@@ -536,6 +733,8 @@ def _job_from_row(row: sqlite3.Row, steps: list[Step]) -> Job:
         created=datetime.fromisoformat(row["created"]),
         updated=datetime.fromisoformat(row["updated"]),
         steps=steps,
+        options=JobOptions.model_validate_json(row["options"] or "{}"),
+        source_changed=_parse(row["source_changed"]),
     )
 
 

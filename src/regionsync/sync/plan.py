@@ -29,6 +29,8 @@ class PlannedCopy:
     """A drifted asset whose outdated copy on the target is replaced (the user asked and confirmed)."""
     replace_id: str | None = None
     """The outdated copy to delete first, where the service cannot overwrite in place (DI)."""
+    renamed: bool = False
+    """`target_id` is the id the user asked for (`copy ID --as NEW_ID`)."""
     reason: str = ""
     source: Asset | None = None
     """The source asset as listed (its description and tags go into the authorization)."""
@@ -58,6 +60,8 @@ class Plan:
     extra: int = 0
     copying: int = 0
     quota: ResourceInfo | None = None
+    allow_degrade: bool = False
+    """The user consented to copying an encrypted source to an unencrypted target (journaled per job)."""
     how: str = ""
     """How each copy is made, in one sentence (the service adapter's `copy_story`)."""
 
@@ -92,6 +96,7 @@ def make_plan(
         source=status.source,
         target=status.target,
         quota=quota,
+        allow_degrade=allow_degrade,
     )
     rename = rename or {}
     wanted = set(only) if only else None
@@ -177,6 +182,7 @@ def make_plan(
                 target_id=target_id,
                 replace=replace,
                 replace_id=replace_id,
+                renamed=pair.name in rename,
                 reason=pair.reason,
                 source=pair.primary,
             )

@@ -19,12 +19,13 @@ The runner never branches on the service: it runs the recipe the adapters give.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from regionsync.domain import Asset, AssetKind, Job, JobState, ProgressEvent, Side, Step
-from regionsync.errors import RegionSyncError
+from regionsync.domain import Asset, AssetKind, Job, JobOptions, JobState, ProgressEvent, Side, Step
+from regionsync.errors import RegionSyncError, Remedy, leaves_job_open
 from regionsync.services.base import OperationStatus, Peer
 from regionsync.sync.journal import Journal
 from regionsync.sync.pair import ResourcePair, SideInfo
@@ -37,8 +38,6 @@ ProgressSink = Callable[[ProgressEvent], None]
 MAX_RESTARTS = 2
 """How often a job starts over after a call whose answer was lost and which did not take effect."""
 
-REPLACE_MARK = "replace"
-"""A pending journal row recording that a job replaces a drifted copy (its detail says which)."""
 
 
 class Runner:
@@ -64,7 +63,8 @@ class Runner:
     # -- public API -------------------------------------------------------------------------
 
     def create_jobs(self, pair: ResourcePair, plan: Plan, *, source: Side = Side.PRIMARY) -> list[Job]:
-        """Journal one pending job per planned copy; an asset already being copied is not copied twice."""
+        """Journal one pending job per planned copy, with the consent it runs under (replace, degrade,
+        a renamed target); an asset already being copied is not copied twice."""
         jobs: list[Job] = []
         target = source.other
         for copy in plan.copies:
@@ -92,44 +92,49 @@ class Runner:
                     asset_name=copy.name,
                     created=now,
                     updated=now,
+                    source_changed=copy.source.changed if copy.source is not None else None,
+                    options=JobOptions(
+                        replace=copy.replace,
+                        replace_id=copy.replace_id,
+                        allow_degrade=plan.allow_degrade,
+                        target_id=copy.target_id if copy.renamed else None,
+                    ),
                 )
             )
             jobs.append(job)
             if copy.source is not None:
                 self._sources[job.id] = copy.source
-            if copy.replace:
-                # Recorded (pending) so that a resumed job still knows it replaces that copy.
-                detail = {"target_id": copy.replace_id or copy.target_id, "in_place": copy.replace_id is None}
-                self.journal.start_step(job.id, 0, REPLACE_MARK, detail=detail)
-                self.journal.finish_step(job.id, 0, state=JobState.PENDING)
         return jobs
 
-    async def run(self, pair: ResourcePair, jobs: list[Job], *, allow_degrade: bool = False) -> list[Job]:
+    async def run(self, pair: ResourcePair, jobs: list[Job]) -> list[Job]:
         """Run (or resume) `jobs` with at most `concurrency` at once; returns their final records."""
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(job: Job) -> Job:
             async with gate:
-                return await self.run_job(pair, job, allow_degrade=allow_degrade)
+                return await self.run_job(pair, job)
 
         return list(await asyncio.gather(*(one(j) for j in jobs)))
 
-    async def run_job(self, pair: ResourcePair, job: Job, *, allow_degrade: bool = False) -> Job:
-        """Drive one job to a finished state from wherever its journal says it stopped."""
+    async def run_job(self, pair: ResourcePair, job: Job) -> Job:
+        """Drive one job to a finished state from wherever its journal says it stopped.
+
+        One rule for how a job ends (DESIGN.md decision 14): `failed` only when the service said
+        so — a failed operation, a refusal that will not change on retry. A dark region, a lost
+        answer, a timeout, a 5xx or a stop of regionsync leave it `interrupted`: open, with its
+        reason, for `jobs resume` (which looks first whether the lost request took effect).
+        """
         fresh = self.journal.get_job(job.id) or job
         if fresh.state.finished:
             return fresh
         self.journal.update_job(job.id, state=JobState.RUNNING)
         try:
-            await self._drive(pair, fresh, allow_degrade=allow_degrade)
+            await self._drive(pair, fresh)
         except RegionSyncError as exc:
-            current = self.journal.get_job(job.id) or fresh
-            if exc.retryable and _open_operation(current.steps) is not None:
-                # The service holds a running operation we lost sight of (region down, throttled):
-                # keep the job open so `jobs resume` polls it instead of starting it again.
-                message = f"interrupted: {exc.one_line()} `regionsync jobs resume` continues it."
-                self.journal.update_job(job.id, state=JobState.RUNNING, error=message)
-                self._emit(fresh, "interrupted", 0, 0, JobState.RUNNING, message=message)
+            if leaves_job_open(exc):
+                message = f"{exc.one_line()} `regionsync jobs resume` continues it."
+                self.journal.update_job(job.id, state=JobState.INTERRUPTED, error=message)
+                self._emit(fresh, "interrupted", 0, 0, JobState.INTERRUPTED, message=message)
             else:
                 self.journal.update_job(job.id, state=JobState.FAILED, error=exc.one_line())
                 self._emit(fresh, "failed", 0, 0, JobState.FAILED, message=exc.one_line())
@@ -137,15 +142,16 @@ class Runner:
             # regionsync is stopping (Ctrl-C, the dashboard quits): the job stays open, as after a
             # crash, so `jobs resume` (or the dashboard at its next start) finishes it. Only
             # `regionsync jobs cancel` marks a job canceled.
-            message = "interrupted: regionsync stopped. `regionsync jobs resume` continues it."
-            self.journal.update_job(job.id, state=JobState.RUNNING, error=message)
+            message = "regionsync stopped before it finished. `regionsync jobs resume` continues it."
+            self.journal.update_job(job.id, state=JobState.INTERRUPTED, error=message)
             raise
         return self.journal.get_job(job.id) or fresh
 
     # -- the state machine ------------------------------------------------------------------
 
-    async def _drive(self, pair: ResourcePair, job: Job, *, allow_degrade: bool) -> None:
+    async def _drive(self, pair: ResourcePair, job: Job) -> None:
         source_side = job.source_side
+        options = job.options
         ctx = CopyContext(
             job=job,
             kind=AssetKind(job.kind),
@@ -153,15 +159,11 @@ class Runner:
             target=pair.adapter(source_side.other),
             source_peer=_peer(pair.info(source_side)),
             target_peer=_peer(pair.info(source_side.other)),
-            allow_degrade=allow_degrade,
+            allow_degrade=options.allow_degrade,
+            replace=options.replace,
             asset=self._sources.pop(job.id, None),
         )
-        mark = _last(job.steps, REPLACE_MARK)
-        ctx.replace = mark is not None
-        delete_first = mark is not None and not mark.detail.get("in_place")
-        steps = recipe_for(
-            ctx, replace_id=str(mark.detail.get("target_id")) if mark and delete_first else None
-        )
+        steps = recipe_for(ctx, replace_id=options.replace_id if options.replace else None)
         names = [s.name for s in steps]
         for row in job.steps:
             if row.state is JobState.SUCCEEDED and row.name in names:
@@ -184,10 +186,11 @@ class Runner:
         self.journal.update_job(job.id, state=JobState.SUCCEEDED, error=None)
         final = self.journal.get_job(job.id) or ctx.job
         if final.target_id:
-            self.journal.record_id_map(
+            self.journal.record_lineage(
                 service=final.service,
                 source_resource_id=final.source_resource_id,
                 source_id=final.source_id,
+                source_changed=ctx.asset.changed if ctx.asset is not None else final.source_changed,
                 target_resource_id=final.target_resource_id,
                 target_id=final.target_id,
                 asset_name=final.asset_name,
@@ -254,7 +257,10 @@ class Runner:
                         )
                         return None, True
                 else:
-                    self.journal.finish_step(job.id, index, state=JobState.FAILED, error=exc.one_line())
+                    # Lost or refused by a dark region: the row stays open (its outcome unknown), so
+                    # a resume looks before it acts again; a refusal by the service ends the step.
+                    state = JobState.RUNNING if leaves_job_open(exc) else JobState.FAILED
+                    self.journal.finish_step(job.id, index, state=state, error=exc.one_line())
                     raise
         if outcome.target_id and outcome.target_id != ctx.job.target_id:
             self._set_target_id(ctx, outcome.target_id)
@@ -264,10 +270,12 @@ class Runner:
             if status.target_id and status.target_id != ctx.job.target_id:
                 self._set_target_id(ctx, status.target_id)
             if status.state is not JobState.SUCCEEDED:
-                raise status.error or RegionSyncError(
+                # The service's own verdict on its operation: the job fails, whatever the code says.
+                verdict = status.error or RegionSyncError(
                     what=f"The {spec.name} step of {job.asset_name} ended {status.state.value}.",
                     todo="run it again: regionsync sync (a new job starts from a fresh authorization)",
                 )
+                raise dataclasses.replace(verdict, retryable=False, remedy=_final_remedy(verdict))
         self.journal.finish_step(job.id, index, state=JobState.SUCCEEDED, detail=outcome.detail)
         return outcome, False
 
@@ -367,18 +375,6 @@ def _peer(info: SideInfo) -> Peer:
     return Peer(resource_id=info.resource_id, region=info.region, endpoint=info.endpoint)
 
 
-def _last(steps: list[Step], name: str) -> Step | None:
-    for step in reversed(steps):
-        if step.name == name:
-            return step
-    return None
-
-
-def _open_operation(steps: list[Step]) -> str | None:
-    """The operation URL of the latest step, while that step is still open."""
-    if not steps:
-        return None
-    last = max(steps, key=lambda s: s.index)
-    if last.operation_url and not last.state.finished:
-        return last.operation_url
-    return None
+def _final_remedy(error: RegionSyncError) -> str:
+    """A failed operation's remedy, minus 'retry' and 'look before retry': the service has decided."""
+    return "" if error.remedy in (Remedy.RETRY, Remedy.LOOK_BEFORE_RETRY) else error.remedy

@@ -21,6 +21,7 @@ from regionsync.services.retry import RetrySettings
 from regionsync.sync.compare import JobView
 from regionsync.sync.inventory import ServiceStatus, take_inventory
 from regionsync.sync.journal import Journal
+from regionsync.sync.last_known import PairMemory
 from regionsync.sync.pair import ResourcePair, open_pairs
 from regionsync.sync.plan import Plan, Refusal, make_plan
 from regionsync.sync.poller import Poller
@@ -109,12 +110,9 @@ class SyncSession:
         ]
         return JobView.from_jobs(jobs)
 
-    def id_map(self, pair: ResourcePair, *, source: Side = Side.PRIMARY) -> dict[str, str]:
-        return self.journal.id_map(
-            service=pair.service,
-            source_resource_id=pair.info(source).resource_id,
-            target_resource_id=pair.info(source.other).resource_id,
-        )
+    def memory(self, pair: ResourcePair, *, source: Side = Side.PRIMARY) -> PairMemory:
+        """The journal's last-known listings and lineage of `pair`, seen with `source` as primary."""
+        return PairMemory(self.journal, pair, source=source)
 
     async def status(self, *, source: Side = Side.PRIMARY) -> list[ServiceStatus]:
         """Both sides of every pair, listed concurrently and compared."""
@@ -125,7 +123,7 @@ class SyncSession:
                         pair,
                         source=source,
                         jobs=self.job_view(pair, source=source),
-                        id_map=self.id_map(pair, source=source),
+                        memory=self.memory(pair, source=source),
                         timer=self.timer,
                     )
                     for pair in self.pairs
@@ -177,13 +175,11 @@ class SyncSession:
         plans: list[tuple[ResourcePair, Plan]],
         *,
         source: Side = Side.PRIMARY,
-        allow_degrade: bool = False,
     ) -> list[Job]:
-        """Journal and run every planned copy; returns the final job records."""
+        """Journal and run every planned copy (with the consent its plan carries); returns the final
+        job records."""
         batches = [(pair, self.runner.create_jobs(pair, plan, source=source)) for pair, plan in plans]
-        results = await asyncio.gather(
-            *(self.runner.run(pair, jobs, allow_degrade=allow_degrade) for pair, jobs in batches if jobs)
-        )
+        results = await asyncio.gather(*(self.runner.run(pair, jobs) for pair, jobs in batches if jobs))
         return [job for batch in results for job in batch]
 
     async def resume(self, jobs: list[Job] | None = None) -> list[Job]:

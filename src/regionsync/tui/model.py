@@ -22,7 +22,6 @@ from regionsync.domain import (
     Side,
     SyncStatus,
 )
-from regionsync.present import age
 from regionsync.sync.compare import readiness
 from regionsync.sync.inventory import KindDiff, ServiceStatus
 
@@ -233,15 +232,9 @@ def readiness_text(statuses: Sequence[ServiceStatus], now: datetime) -> str:
     """`failover readiness 41/47 · oldest gap 3 h 12 min` over every service of the profile: how many
     of the primary's assets the secondary could serve now, and the recovery point."""
     pairs = [p for s in statuses for p in s.pairs]
-    ready = readiness(pairs)
-    text = f"failover readiness {ready.servable}/{ready.total}"
-    if ready.unknown:
-        text += f" · {ready.unknown} unknown"
-    if ready.oldest_gap is not None:
-        text += f" · oldest gap {age(ready.oldest_gap, now)}"
-    elif ready.total and ready.complete:
-        text += " · nothing waiting"
-    return text
+    listings = [(k.source, k.target) for s in statuses for k in s.kinds]
+    ready = readiness(pairs, listings)
+    return ready.words(now=now)
 
 
 # --------------------------------------------------------------------------------------------- jobs
