@@ -10,7 +10,8 @@ killed with SIGKILL
   answers into a socket nobody reads, then SIGKILL. (A plain kill while the request is held loses
   the request instead: the emulator reads the body after the latency, and uvicorn answers a
   disconnected client's body read with `http.disconnect`.)
-* while the copy operation runs and is polled,
+* while the copy operation runs and is polled (the emulator's clock stands still meanwhile: the copy
+  runs for as long as the test needs, then the test moves the clock on),
 * during verify (v2.1 reads the target), or — where verify needs no request (v4: the finished
   operation names the copied model) — right after the service finished the copy.
 
@@ -30,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from cli_support import PRIMARY, SECONDARY, Cli, Emulator, write_profile
 from kill_support import (
@@ -105,6 +107,9 @@ class KillPoint:
     """Freeze the CLI in its request, let the service accept the copy, then kill it."""
     copy_seconds: float = 2.0
     """Emulated seconds per copy (20× speed: 2 s is 0.1 s, done by the first poll)."""
+    frozen: bool = False
+    """The emulator's clock stands still while the CLI runs (its copies are polled, never finished), and
+    moves on past the copies once the CLI is killed: the kill point lasts however slow the machine is."""
     latency: dict[str, float] = field(default_factory=dict)
     """Latency (ms) added to every request to these resources (listing included)."""
 
@@ -112,7 +117,7 @@ class KillPoint:
 POINTS = (
     KillPoint("authorize", _authorizing, copy_accepted=False, latency={SECONDARY: 600}),
     KillPoint("copy-answer-lost", _copy_sent, copy_accepted=True, answer_lost=True, latency={PRIMARY: 1000}),
-    KillPoint("polling", _polling, copy_accepted=True, copy_seconds=40.0),
+    KillPoint("polling", _polling, copy_accepted=True, copy_seconds=40.0, frozen=True),
     KillPoint("verify", _verifying, copy_accepted=True, latency={PRIMARY: 800, SECONDARY: 400}),
 )
 
@@ -125,6 +130,9 @@ def test_kill_9_at_each_step_then_resume_loses_nothing_and_copies_once(
     write_profile(cli, emulator, version=version, profile="contoso")
     names = COPIED[version]
     emulator.admin_post("clock", {"copy_seconds": point.copy_seconds})
+    running_speed = httpx.get(f"{emulator.admin}/_emulator/clock", timeout=10).json()["speed"]
+    if point.frozen:
+        emulator.admin_post("clock", {"speed": 0})
     set_latency(emulator, point.latency)
 
     def moment() -> Moment:
@@ -167,6 +175,9 @@ def test_kill_9_at_each_step_then_resume_loses_nothing_and_copies_once(
 
     assert _copies_started(emulator, interrupted) is point.copy_accepted
     clear_faults(emulator)
+    if point.frozen:
+        emulator.admin_post("clock/advance", {"seconds": point.copy_seconds})  # the copies finish
+        emulator.admin_post("clock", {"speed": running_speed})
 
     resumed = cli.run("jobs", "resume")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
