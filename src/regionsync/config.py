@@ -10,23 +10,32 @@ secondary = { endpoint = "https://…", region = "westus2", resource_id = "/subs
 
 The file lives in the platform's user config dir (`regionsync/config.toml`), or where `--config` /
 `REGIONSYNC_CONFIG` say. A malformed file is reported with its path, line and field and is never
-overwritten; `save_config` writes atomically with mode 0600. Keys never live here: `key` only names
-where the key comes from (see `credentials.py`). The API versions each service accepts are one
+overwritten; `save_config` writes atomically with mode 0600 (a file that exists keeps its mode, and
+a symlinked file is written at its target, the link left in place). Keys never live here: `key` only
+names where the key comes from (see `credentials.py`). The API versions each service accepts are one
 table, `SERVICE_API_VERSIONS`.
+
+An endpoint never carries a user name or password (`https://user:pass@host`): refused, and never
+repeated in a message. `http://` is for this machine only (localhost, 127.0.0.0/8, ::1 — the
+emulator): anywhere else the key would travel in clear text, so a profile must say
+`allow_insecure_http = true` to use it. Both are checked when the file is read and when it is written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import math
 import os
 import re
+import stat
 import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -86,6 +95,14 @@ class SideConfig(BaseModel):
         if not match:
             raise PydanticCustomError(
                 "endpoint", "must be an http(s) URL such as https://<name>.cognitiveservices.azure.com"
+            )
+        if "@" in match.group(2):
+            # Described, never quoted: what is before the @ may be a password.
+            raise PydanticCustomError(
+                "endpoint_userinfo",
+                "must not hold a user name or password (user:password@ before the host): regionsync "
+                "authenticates with the resource's key alone, and a password there would be shown and "
+                "stored wherever the endpoint is; write the endpoint without it",
             )
         return text
 
@@ -156,6 +173,9 @@ class Profile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    allow_insecure_http: bool | None = None
+    """`true` lets an `http://` endpoint that is not this machine be used (the key then travels in
+    clear text); absent or false refuses it."""
     document_intelligence: ServiceProfile | None = Field(default=None, alias="document-intelligence")
     content_understanding: ServiceProfile | None = Field(default=None, alias="content-understanding")
     language: ServiceProfile | None = Field(default=None, alias="language")
@@ -280,6 +300,59 @@ def _config_error(path: Path, line: int | None, field_path: str, problem: str) -
     )
 
 
+def is_loopback_host(host: str) -> bool:
+    """localhost (and *.localhost), 127.0.0.0/8 or ::1: a host on this machine."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def insecure_endpoints(config: Config) -> list[tuple[tuple[str, ...], str]]:
+    """(field path, host) of every `http://` endpoint off this machine in a profile that does not say
+    `allow_insecure_http = true`."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    for name, profile in config.profiles.items():
+        if profile.allow_insecure_http:
+            continue
+        for service, settings in profile.services().items():
+            for side in Side:
+                end: SideConfig | None = getattr(settings, side.value)
+                if end is None or not end.endpoint.lower().startswith("http://"):
+                    continue
+                host = urlsplit(end.endpoint).hostname or ""
+                if not is_loopback_host(host):
+                    found.append((("profiles", name, service.value, side.value, "endpoint"), host))
+    return found
+
+
+def _insecure_problem(host: str, profile: str) -> str:
+    return (
+        f"http:// to {host} would send the key in clear text (http:// is only for this machine); use "
+        f"https://, or accept that with `allow_insecure_http = true` under [profiles.{profile}]"
+    )
+
+
+def check_endpoints(config: Config, path: Path | str, text: str | None = None) -> None:
+    """Refuse a config with an insecure endpoint: a ConfigError naming the file, line and field."""
+    found = insecure_endpoints(config)
+    if not found:
+        return
+    loc, host = found[0]
+    line = locate_line(text, loc) if text is not None else None
+    error = _config_error(Path(path), line, ".".join(loc), _insecure_problem(host, loc[1]))
+    if text is None:  # not in the file (yet): nothing to fix by hand there
+        error.why = "It would be used over plain HTTP, across the network; nothing was written."
+        error.todo = (
+            f"Use an https:// endpoint, or pass --allow-insecure-http to `regionsync profile add {loc[1]}` "
+            f"if you accept the key travelling in clear text."
+        )
+    raise error
+
+
 # ------------------------------------------------------------------------------------------------- paths
 
 
@@ -324,7 +397,7 @@ def load_config(path: Path | str, *, missing_ok: bool = True) -> Config:
         line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
         raise _config_error(path, line, "", f"is not valid TOML: {_strip_position(str(exc))}") from None
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         loc = tuple(str(part) for part in first["loc"])
@@ -332,6 +405,8 @@ def load_config(path: Path | str, *, missing_ok: bool = True) -> Config:
             loc = (*loc, "api_version")
         problem = _problem_text(first)
         raise _config_error(path, locate_line(text, loc), ".".join(loc), problem) from None
+    check_endpoints(config, path, text)
+    return config
 
 
 def _problem_text(error: Any) -> str:
@@ -353,24 +428,40 @@ def _strip_position(message: str) -> str:
 
 
 def save_config(config: Config, path: Path | str) -> None:
-    """Write the file atomically (temp file + rename), mode 0600, in a 0700 directory if it is new."""
+    """Write the file atomically (temp file + rename beside it), mode 0600 for a new file — one that
+    exists keeps its mode — in a 0700 directory if that is new. A symlink is written through: the
+    temp file goes beside the link's target and replaces the target; the link stays as it is.
+
+    A config with an insecure endpoint is refused before anything is written (`check_endpoints`)."""
     path = Path(path)
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-    text = dumps_toml(config_to_data(config))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    check_endpoints(config, path)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
-        os.fchmod(fd, 0o600)
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o600
+    except OSError as exc:
+        raise _config_error(path, None, "", f"cannot be written ({exc.strerror})") from None
+    text = dumps_toml(config_to_data(config))
+    try:
+        if not target.parent.exists():
+            target.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _config_error(path, None, "", f"cannot be written ({exc.strerror})") from None
+    try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.replace(tmp, target)
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _config_error(path, None, "", f"cannot be written ({exc.strerror})") from None
         raise
-    os.chmod(path, 0o600)
 
 
 def config_to_data(config: Config) -> dict[str, Any]:

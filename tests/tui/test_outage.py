@@ -13,11 +13,39 @@ from regionsync.tui.model import row_key
 DI = Service.DOCUMENT_INTELLIGENCE
 
 
-async def test_an_unreachable_region_is_said_plainly_and_the_other_side_stays(dashboard: Dashboard) -> None:
+async def test_an_unreachable_region_is_judged_from_its_last_known_listing(dashboard: Dashboard) -> None:
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        main = app.main_screen
+        assert main is not None and main.active_table is not None
+        table = main.active_table
+        before = {table.rows[k].name: table.rows[k].status for k in table.visible_keys}
         await app.run_action("outage('westus2', True)")
+        await settle(pilot)
+        rows = {table.rows[k].name: table.rows[k] for k in table.visible_keys}
+        assert {name: row.status for name, row in rows.items()} == before, "each asset keeps its verdict"
+        for row in rows.values():
+            assert "secondary westus2 last seen" in row.reason and "unreachable now" in row.reason
+        assert rows["invoice"].status is SyncStatus.IN_SYNC and rows["invoice"].primary is not None
+        assert app.health[Side.SECONDARY].reachable is False
+        assert app.health[Side.PRIMARY].ok
+        text = screen_text(app)
+        assert "SECONDARY westus2  ✗ unreachable: connection refused" in text
+        assert "│ ✗ unreachable: connection refused" in text, "the secondary pane says so itself"
+        assert "secondary last seen 15:30 (unreachable)" in text
+        assert not app.check_action("sync_missing", ())
+        await app.run_action("outage('westus2', False)")
+        await settle(pilot)
+        assert table.rows[row_key(DI, AssetKind.MODEL, "invoice")].status is SyncStatus.IN_SYNC
+        assert "last seen" not in table.rows[row_key(DI, AssetKind.MODEL, "invoice")].reason
+        assert "● reachable" in screen_text(app)
+
+
+async def test_a_region_never_read_from_this_machine_is_said_plainly(dashboard: Dashboard) -> None:
+    dashboard.world.faults.set_outage("westus2", True)
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = app.main_screen
         assert main is not None and main.active_table is not None
@@ -26,20 +54,11 @@ async def test_an_unreachable_region_is_said_plainly_and_the_other_side_stays(da
         assert set(names) == {"invoice", "purchase-order", "receipt", "tax-1099", "w2-2023"}
         for row in names.values():
             assert row.status is SyncStatus.UNKNOWN
-            assert "could not be read" in row.reason and "unreachable" in row.reason
+            assert "has never been read from this machine" in row.reason and "unreachable" in row.reason
             assert row.primary is not None, "what the primary holds stays visible"
-        assert app.health[Side.SECONDARY].reachable is False
-        assert app.health[Side.PRIMARY].ok
         text = screen_text(app)
-        assert "SECONDARY westus2  ✗ unreachable: connection refused" in text
-        assert "│ ✗ unreachable: connection refused" in text, "the secondary pane says so itself"
         assert "? unknown" in text
         assert "failover readiness 0/6 · 6 unknown" in text
-        assert not app.check_action("sync_missing", ())
-        await app.run_action("outage('westus2', False)")
-        await settle(pilot)
-        assert table.rows[row_key(DI, AssetKind.MODEL, "invoice")].status is SyncStatus.IN_SYNC
-        assert "● reachable" in screen_text(app)
 
 
 async def test_a_refused_key_is_told_apart_from_an_outage(dashboard: Dashboard) -> None:

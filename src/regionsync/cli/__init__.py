@@ -12,6 +12,7 @@ import typer
 from regionsync.cli import emulator as _emulator
 from regionsync.cli import sync_commands as _sync
 from regionsync.cli.jobs import jobs_app
+from regionsync.cli.journal import journal_app
 from regionsync.cli.probe import probe
 from regionsync.cli.profile import profile_app
 from regionsync.cli.ui import ui
@@ -43,6 +44,7 @@ app.command(name="plan")(_sync.plan)
 app.command(name="sync")(_sync.sync)
 app.command(name="copy")(_sync.copy)
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(journal_app, name="journal")
 app.command(name="probe")(probe)
 app.add_typer(profile_app, name="profile")
 app.command(name="emulator")(_emulator.emulator)

@@ -13,6 +13,13 @@ Listing thousands of assets sends a request per page, so the per-request work is
 endpoint's origin is parsed once (a link that starts with the endpoint's own `scheme://authority/`
 is on it without parsing it again), a URL string is parsed once however many steps look at it
 (`_parsed`), and the fixed headers are built once per instance.
+
+Nothing a service sends can take unbounded memory or time (`ResponseLimits`): a body is read in
+chunks and abandoned past `max_body` (32 MiB, `REGIONSYNC_MAX_BODY`); before it is parsed its JSON
+nesting depth, and on a listing page its number of items, are counted on the body's skeleton (strings
+removed), so neither a 200,000-deep `[` nor a 200,000-item page is ever turned into Python objects;
+a listing stops after `max_pages` pages or `listing_seconds` spent waiting for them (a service whose
+nextLink changes on every page would otherwise be followed for ever). These refusals are not retried.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 import logging
+import os
 import random
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -58,7 +67,6 @@ from regionsync.services.retry import (
 log = logging.getLogger("regionsync.http")
 
 USER_AGENT = f"regionsync/{__version__}"
-_MAX_PAGES = 10_000
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _TIMEOUTS = (httpx.ReadTimeout, httpx.WriteTimeout)
@@ -89,6 +97,142 @@ def _pin_prefix(endpoint: str, origin: str) -> str | None:
     except httpx.InvalidURL:
         same = False
     return prefix if same else None
+
+
+# ------------------------------------------------------------------------------------------- limits
+
+MAX_BODY_ENV = "REGIONSYNC_MAX_BODY"
+MAX_PAGE_ITEMS_ENV = "REGIONSYNC_MAX_PAGE_ITEMS"
+MAX_PAGES_ENV = "REGIONSYNC_MAX_PAGES"
+LISTING_SECONDS_ENV = "REGIONSYNC_LISTING_SECONDS"
+
+_SIZE = re.compile(r"^\s*(\d+)\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)\s*$", re.IGNORECASE)
+_SIZE_UNIT = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """'33554432', '32MiB', '32m', '512k' → bytes (binary units: k = 1024); ValueError otherwise."""
+    match = _SIZE.match(text)
+    if not match or int(match.group(1)) <= 0:
+        raise ValueError(text)
+    return int(match.group(1)) * _SIZE_UNIT[match.group(2)[:1].lower()]
+
+
+def format_size(size: int) -> str:
+    """Bytes in the largest binary unit that divides them (33554432 → '32 MiB')."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
+
+
+@dataclass(frozen=True)
+class ResponseLimits:
+    """How much of a service's answers regionsync reads before it stops and says so."""
+
+    max_body: int = 32 << 20
+    """Bytes of one (decoded) body: REGIONSYNC_MAX_BODY (e.g. 64MiB)."""
+    max_depth: int = 128
+    """Nesting levels of a JSON body (Azure's deepest answers, field schemas, stay far below)."""
+    max_page_items: int = 10_000
+    """Items in one page of a listing: REGIONSYNC_MAX_PAGE_ITEMS."""
+    max_pages: int = 1_000
+    """Pages of one listing: REGIONSYNC_MAX_PAGES."""
+    listing_seconds: float = 600.0
+    """Seconds spent waiting for the pages of one listing: REGIONSYNC_LISTING_SECONDS."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ResponseLimits:
+        """The defaults, with what the environment overrides; a bad value is a RegionSyncError."""
+        env = os.environ if environ is None else environ
+        default = cls()
+        values: dict[str, Any] = {}
+        readers: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
+            ("max_body", MAX_BODY_ENV, parse_size, "a size in bytes such as 33554432 or 32MiB"),
+            ("max_page_items", MAX_PAGE_ITEMS_ENV, _positive_int, "a whole number above 0"),
+            ("max_pages", MAX_PAGES_ENV, _positive_int, "a whole number above 0"),
+            ("listing_seconds", LISTING_SECONDS_ENV, _positive_float, "a number of seconds above 0"),
+        )
+        for name, variable, parse, expected in readers:
+            raw = env.get(variable, "").strip()
+            if not raw:
+                continue
+            try:
+                values[name] = parse(raw)
+            except ValueError:
+                raise RegionSyncError(
+                    what=f"{variable} is set to {raw!r}, which is not {expected}",
+                    why=f"It sets a limit on what regionsync reads from a service (default "
+                    f"{_shown(name, getattr(default, name))}).",
+                    todo=f"Set {variable} to {expected}, or unset it to use the default.",
+                    code="BadSetting",
+                ) from None
+        return replace(default, **values) if values else default
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError(text)
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise ValueError(text)
+    return value
+
+
+def _shown(name: str, value: Any) -> str:
+    if name == "max_body":
+        return format_size(int(value))
+    if name == "listing_seconds":
+        return f"{value:g} s"
+    return str(value)
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+"""A JSON string, escapes included: removed before counting brackets, which a string may hold."""
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b"[]{},")
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_OPEN = frozenset(b"[{")
+_CLOSE = frozenset(b"]}")
+_LEFT_BRACKET = ord("[")
+
+
+def shape_problem(content: bytes, max_depth: int, max_items: int | None = None) -> str | None:
+    """What is wrong with the *shape* of a JSON body, counted before it is parsed: nested deeper than
+    `max_depth`, or (on a listing page, `max_items` given) an array member of the top object with more
+    than `max_items` items. None when neither; a body that is not JSON at all is for the parser to say.
+
+    Counting stops at the first excess, and the cheap counts answer alone for most bodies."""
+    opens = content.count(b"[") + content.count(b"{")
+    few_items = max_items is None or content.count(b",") < max_items
+    if opens <= max_depth and few_items:
+        return None
+    # Strings out: split at quotes when none is escaped (the common case, at C speed), else a regex.
+    outside = _JSON_STRING.sub(b"", content) if b'\\"' in content else b"".join(content.split(b'"')[::2])
+    skeleton = outside.translate(None, _NOT_BRACKET if few_items else _NOT_STRUCTURE)
+    counting = not few_items and skeleton[:1] == b"{"
+    depth = 0
+    commas = 0
+    in_array = False
+    for char in skeleton:
+        if char in _OPEN:
+            depth += 1
+            if depth > max_depth:
+                return f"the JSON is nested more than {max_depth} levels deep"
+            if depth == 2:
+                commas = 0
+                in_array = counting and char == _LEFT_BRACKET
+        elif char in _CLOSE:
+            depth -= 1
+        elif depth == 2 and in_array:  # a comma between two items of an array member of the top object
+            commas += 1
+            if max_items is not None and commas >= max_items:
+                return f"a page of the listing holds more than {max_items} items"
+    return None
 
 
 @dataclass(frozen=True)
@@ -128,6 +272,8 @@ class AzureHttp:
         service: Service | None = None,
         timeout: httpx.Timeout | None = None,
         rand: Callable[[], float] = random.random,
+        limits: ResponseLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.endpoint = endpoint.strip().rstrip("/")
         self.credential = credential
@@ -139,6 +285,8 @@ class AzureHttp:
         self._sleep = sleep
         self._timeout = timeout
         self._rand = rand
+        self.limits = limits if limits is not None else ResponseLimits.from_env()
+        self._clock = clock
         self._origin = origin_of(self.endpoint)
         self._prefix = _pin_prefix(self.endpoint, self._origin)
         self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
@@ -245,11 +393,24 @@ class AzureHttp:
         params: Mapping[str, str] | None = None,
         context: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Every item of a listing, following `nextLink` (host-pinned like every other link)."""
+        """Every item of a listing, following `nextLink` (host-pinned like every other link).
+
+        A listing has a budget (`ResponseLimits`): at most `max_page_items` items a page, `max_pages`
+        pages, and `listing_seconds` spent waiting for them; past it the listing stops with an error
+        that says the service may be looping."""
+        limits = self.limits
         url = self.url(path)
         seen = {url}
-        for _ in range(_MAX_PAGES):
-            body = await self.json("GET", url, params=params, context=context)
+        pages = 0
+        waited = 0.0
+        while True:
+            started = self._clock()
+            _, body = await self._send(
+                "GET", url, params, None, None, None, context, True, limits.max_page_items
+            )
+            waited += self._clock() - started
+            pages += 1
+            body = body or {}
             items = body.get(items_key)
             if items is None:
                 items = []
@@ -265,7 +426,24 @@ class AzureHttp:
             if url in seen:
                 raise self._bad("the listing's nextLink points back to a page already read", context=context)
             seen.add(url)
-        raise self._bad(f"the listing has more than {_MAX_PAGES} pages", context=context)
+            if pages >= limits.max_pages:
+                raise self._runaway(
+                    f"{{where}} returned more than {limits.max_pages} pages for one listing — the service "
+                    "may be looping",
+                    f"{pages} pages read, and the last still links to another; "
+                    f"{MAX_PAGES_ENV} = {limits.max_pages}",
+                    MAX_PAGES_ENV,
+                    context,
+                )
+            if waited > limits.listing_seconds:
+                raise self._runaway(
+                    f"{{where}} took more than {limits.listing_seconds:g} s for one listing ({pages} pages) "
+                    "— the service may be looping or very slow",
+                    f"{waited:.0f} s spent waiting for {pages} pages, and the last still links to another; "
+                    f"{LISTING_SECONDS_ENV} = {limits.listing_seconds:g}",
+                    LISTING_SECONDS_ENV,
+                    context,
+                )
 
     # ---------------------------------------------------------------------------------- the loop
 
@@ -279,6 +457,7 @@ class AzureHttp:
         idempotent: bool | None,
         context: str | None,
         parse: bool,
+        max_items: int | None = None,
     ) -> tuple[httpx.Response, dict[str, Any] | None]:
         method = method.upper()
         context = context or f"{method} {_parsed(self.url(path_or_url)).path}"
@@ -306,7 +485,11 @@ class AzureHttp:
             try:
                 # Never follow redirects, whatever the shared client says: httpx would carry the
                 # subscription-key header (not an Authorization one) to wherever a 3xx points.
-                response = await self.client.send(request, follow_redirects=False)
+                response = await self.client.send(request, follow_redirects=False, stream=True)
+                try:
+                    await self._read_body(response, context)
+                finally:
+                    await response.aclose()
             except _FATAL as exc:
                 raise self._clean(
                     unreachable(self.endpoint, _describe(exc), side=self.side_label, context=context)
@@ -364,6 +547,10 @@ class AzureHttp:
                 raise self._redirected(response, context)
             if not parse:
                 return response, None
+            content = response.content
+            shape = shape_problem(content, self.limits.max_depth, max_items)
+            if shape is not None:
+                raise self._refused(shape, response, context)
             body, problem = _read_json(response)
             if problem is None:
                 return response, body
@@ -437,6 +624,87 @@ class AzureHttp:
                 request_id=request_id,
                 side=self.side_label,
                 context=context or "",
+            )
+        )
+
+    async def _read_body(self, response: httpx.Response, context: str) -> None:
+        """Read the (decoded) body in chunks, giving up as soon as it passes `max_body` — a declared
+        Content-Length above it is refused before a byte is read."""
+        limit = self.limits.max_body
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(response, context, f"Content-Length {declared}")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(response, context, f"more than {size} bytes read")
+            chunks.append(chunk)
+        # What `Response.aread()` itself does once the stream is read: `.content` and `.text` work.
+        response._content = b"".join(chunks)
+
+    def _too_large(self, response: httpx.Response, context: str, detail: str) -> RegionSyncError:
+        shown = format_size(self.limits.max_body)
+        return self._clean(
+            bad_response(
+                self.endpoint,
+                f"{detail}; {MAX_BODY_ENV} = {self.limits.max_body}",
+                status=response.status_code,
+                request_id=request_id_of(response.headers),
+                side=self.side_label,
+                context=context,
+                what=f"{{where}} sent an answer larger than {shown}; regionsync stopped reading it",
+                why="No answer regionsync asks for is that large: a proxy, a fault or a misbehaving service "
+                "sent it, and reading on could exhaust this machine's memory.",
+                todo=f"Try again later; if the resource really answers that much, raise {MAX_BODY_ENV} "
+                f"(e.g. {MAX_BODY_ENV}=64MiB).",
+                code="ResponseTooLarge",
+                retryable=False,
+            )
+        )
+
+    def _refused(self, problem: str, response: httpx.Response, context: str) -> RegionSyncError:
+        """A body whose shape is past the limits (too deep, too many items on a page): never parsed."""
+        too_many = problem.startswith("a page")
+        return self._clean(
+            bad_response(
+                self.endpoint,
+                problem,
+                status=response.status_code,
+                request_id=request_id_of(response.headers),
+                side=self.side_label,
+                context=context,
+                what=f"{{where}} sent an answer regionsync refused to read: {problem}",
+                why="No answer of this API has that shape: a proxy, a fault or a misbehaving service sent "
+                "it, and reading it could exhaust this machine's memory (or its stack).",
+                todo="Try again later; if it persists, check that the endpoint is the resource itself and "
+                "not a proxy"
+                + (
+                    f"; a service that really sends such pages needs {MAX_PAGE_ITEMS_ENV} raised."
+                    if too_many
+                    else "."
+                ),
+                code="PageTooLarge" if too_many else "ResponseTooDeep",
+                retryable=False,
+            )
+        )
+
+    def _runaway(self, what: str, detail: str, variable: str, context: str | None) -> RegionSyncError:
+        """A listing past its page or time budget."""
+        return self._clean(
+            bad_response(
+                self.endpoint,
+                detail,
+                side=self.side_label,
+                context=context or "",
+                what=what,
+                why="Each page's nextLink led to yet another page, far more than a listing of one resource "
+                "holds; a service (or a proxy) that keeps answering new links would be followed for ever.",
+                todo=f"Try again later; if it persists, report it to the service with a request id. A "
+                f"resource that truly lists that much can raise {variable}.",
+                code="ListingRunaway",
+                retryable=False,
             )
         )
 

@@ -208,7 +208,7 @@ class _Judge:
             return self._made(
                 p, s, SyncStatus.DRIFTED, f"on the {self.secondary_label} but {s.serving_issue}", p.changed
             )
-        moved = _source_moved(p, s, link)
+        moved = _source_moved(p, s, link, self.secondary_label)
         if moved:
             return self._made(
                 p,
@@ -228,7 +228,7 @@ def _never_read(label: str, listing: SideListing) -> str:
     return f"{label} could not be read: {listing.error}; it has never been read from this machine"
 
 
-def _source_moved(p: Asset, s: Asset, link: Link | None) -> str:
+def _source_moved(p: Asset, s: Asset, link: Link | None, target_label: str) -> str:
     """Why the source side counts as changed after the copy ('' when it does not).
 
     With lineage: the source changed after the copy was made (its change time then is recorded,
@@ -246,7 +246,7 @@ def _source_moved(p: Asset, s: Asset, link: Link | None) -> str:
         if then is not None:
             return "after the copy" if p.changed > then else ""
     if s.changed is not None and p.changed > s.changed:
-        return f"after the copy on the other side of {minute(s.changed)}"
+        return f"after the {target_label}'s copy of {minute(s.changed)}"
     return ""
 
 
@@ -316,6 +316,8 @@ class Readiness:
                 text += f" · {label} last seen {clock(seen, now)} (unreachable)"
         if self.unknown:
             text += f" · {self.unknown} unknown"
+        if self.note:
+            text += f" · {self.note}"
         if self.oldest_gap is not None:
             text += f" · oldest gap {age(self.oldest_gap, now)}"
         elif self.total and self.complete:
@@ -328,6 +330,7 @@ def readiness(
     listings: Iterable[tuple[SideListing, SideListing]] = (),
     *,
     primary_label: str = "primary",
+    target_label: str = "secondary",
 ) -> Readiness:
     """Count primary assets the secondary holds in sync; the recovery point is the oldest gap.
 
@@ -350,10 +353,12 @@ def readiness(
     seen = {0: _oldest_seen(lst[0] for lst in listings), 1: _oldest_seen(lst[1] for lst in listings)}
     primary_unread = any(lst[0].unread for lst in listings)
     basis = "last-known" if seen[0] or seen[1] else "live"
-    note = ""
     if primary_unread:
         note = f"the {primary_label} could not be read and has never been read from this machine"
         return Readiness(None, None, None, unknown, basis, seen[0], seen[1], note)
+    note = ""
+    if any(lst[1].unread for lst in listings):
+        note = f"the {target_label} could not be read and has never been read from this machine"
     return Readiness(servable, total, oldest, unknown, basis, seen[0], seen[1], note)
 
 

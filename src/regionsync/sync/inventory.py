@@ -61,7 +61,10 @@ class ServiceStatus:
     @property
     def readiness(self) -> Readiness:
         return readiness(
-            self.pairs, [(k.source, k.target) for k in self.kinds], primary_label=self.source.label
+            self.pairs,
+            [(k.source, k.target) for k in self.kinds],
+            primary_label=self.source.label,
+            target_label=self.target.label,
         )
 
 

@@ -128,6 +128,16 @@ def make_plan(
                 )
             )
             continue
+        if pair.basis == "last-known":
+            plan.refusals.append(
+                Refusal(
+                    pair.kind,
+                    pair.name,
+                    f"{pair.status.value} by the last-known listing; {pair.reason.rsplit(' · ', 1)[-1]}",
+                    "nothing can be copied while a side is unreachable; run sync again when it answers",
+                )
+            )
+            continue
         if pair.status is SyncStatus.UNKNOWN:
             plan.refusals.append(
                 Refusal(

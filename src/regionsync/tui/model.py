@@ -87,6 +87,8 @@ class DiffRow:
     ids: tuple[str, ...] = ()
     search: str = ""
     """The name and ids, case-folded once, for the `/` filter."""
+    live: bool = True
+    """False when the verdict rests on a side's last-known listing: nothing can be copied now."""
 
     @property
     def gutter(self) -> str:
@@ -94,7 +96,7 @@ class DiffRow:
 
     @property
     def copyable(self) -> bool:
-        return self.primary is not None and self.status in COPYABLE
+        return self.live and self.primary is not None and self.status in COPYABLE
 
     def with_progress(self, percent: int | None) -> DiffRow:
         reason = self.reason if self.status is SyncStatus.COPYING else "copy job running"
@@ -126,6 +128,7 @@ def diff_row(service: Service, pair: AssetPair) -> DiffRow:
         percent=_percent_in(pair.reason) if pair.status is SyncStatus.COPYING else None,
         ids=ids,
         search=" ".join((pair.name, *ids)).casefold(),
+        live=pair.basis == "live",
     )
 
 
@@ -337,7 +340,7 @@ def job_line(job: Job, target_label: str = "") -> JobLine:
         error=job.error or "",
         started=job.created,
         ended=job.updated if job.state.finished else None,
-        interrupted=not job.state.finished and (job.error or "").startswith("interrupted"),
+        interrupted=job.state is JobState.INTERRUPTED,
     )
 
 

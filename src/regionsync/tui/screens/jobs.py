@@ -20,6 +20,7 @@ _STATE_STYLE = {
     JobState.FAILED: "bold red",
     JobState.RUNNING: "blue",
     JobState.PENDING: "yellow",
+    JobState.INTERRUPTED: "bold yellow",
     JobState.CANCELED: "dim",
 }
 
