@@ -123,6 +123,11 @@ def add(
     ),
     key_stdin: bool = typer.Option(False, "--key-stdin", help="Read keys from stdin, one line per side."),
     make_default: bool = typer.Option(False, "--default", help="Make this the default profile."),
+    allow_insecure_http: bool = typer.Option(
+        False,
+        "--allow-insecure-http",
+        help="Let this profile use http:// endpoints off this machine (the key then travels in clear text).",
+    ),
     config: Path | None = CONFIG_OPTION,
 ) -> None:
     """Add a profile, or add/update one service or side of it. Keys go to the OS keyring.
@@ -144,6 +149,7 @@ def add(
         Profile,
         ServiceProfile,
         SideConfig,
+        check_endpoints,
         save_config,
         valid_profile_name,
     )
@@ -199,10 +205,13 @@ def add(
         update={**new_sides, "api_version": api_version or base.api_version or allowed[-1]}
     )
     new_profile = (profile or Profile()).with_service(chosen_service, updated)
+    if allow_insecure_http:
+        new_profile = new_profile.model_copy(update={"allow_insecure_http": True})
     profiles = {**cfg.profiles, name: new_profile}
     default = name if (make_default or not cfg.default_profile) else cfg.default_profile
     new_config = cfg.model_copy(update={"profiles": profiles, "default_profile": default})
     try:
+        check_endpoints(new_config, path)  # before a key is stored: a refusal changes nothing
         for one, key in keys.items():
             store_key(name, chosen_service, one, key)
         save_config(new_config, path)
@@ -303,7 +312,10 @@ def _profile_view(name: str, profile: Profile, *, is_default: bool) -> dict[str,
                 },
             }
         services[service.value] = {"api_version": settings.api_version, **sides}
-    return {"profile": name, "default": is_default, "services": services}
+    view: dict[str, Any] = {"profile": name, "default": is_default, "services": services}
+    if profile.allow_insecure_http:
+        view["allow_insecure_http"] = True
+    return view
 
 
 @profile_app.command("show")
@@ -333,6 +345,8 @@ def show(
     out = console()
     out.soft_wrap = True  # ids and URLs stay whole, for copy and paste
     out.print(f"[bold]{chosen}[/bold]" + (" (default)" if view["default"] else ""))
+    if view.get("allow_insecure_http"):
+        out.print("  allow_insecure_http: http:// off this machine gets the key in clear text", markup=False)
     for service, data in view["services"].items():
         out.print(f"  {service}  api_version {data['api_version']}", markup=False)
         for side in ("primary", "secondary"):
