@@ -333,7 +333,8 @@ async def test_a_primary_change_drifts_the_project_and_replace_imports_it_again(
         h.world.clock.advance(3600)
         h.world.touch(LANGUAGE_PRIMARY, "project", "tickets")
         status, reason = by_name(await session.status())["tickets"]
-        assert status is SyncStatus.DRIFTED and "primary eastus changed" in reason and "after the copy" in reason
+        assert status is SyncStatus.DRIFTED
+        assert "primary eastus changed" in reason and "after the copy" in reason
         [(_, refused)] = await session.plan()
         assert refused.copies == [] and refused.refusals[0].name == "tickets"
         [job] = await session.execute(await session.plan(replace_drifted=True))

@@ -196,7 +196,7 @@ def test_the_id_map_remembers_v21_guids_per_resource_pair_in_both_directions(jou
     )
     assert journal.id_map(**pair) == {"guid-a": "guid-a3", "guid-b": "guid-b2"}
     # fail-back reads the same lineage the other way round
-    back = {"service": Service.DOCUMENT_INTELLIGENCE, "source_resource_id": "tgt", "target_resource_id": "src"}
+    back = {**pair, "source_resource_id": "tgt", "target_resource_id": "src"}
     assert journal.id_map(**back) == {"guid-a3": "guid-a", "guid-b2": "guid-b"}
     assert journal.id_map(service=Service.LANGUAGE, source_resource_id="src", target_resource_id="tgt") == {}
 

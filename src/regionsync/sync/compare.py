@@ -209,6 +209,16 @@ class _Judge:
                 p, s, SyncStatus.DRIFTED, f"on the {self.secondary_label} but {s.serving_issue}", p.changed
             )
         moved = _source_moved(p, s, link, self.secondary_label)
+        if not moved and _copy_moved(s, link):
+            # Edited on the target after the copy, the source unchanged: drift only the other way
+            # round (fail-back carries the edit back); a forward sync must not overwrite it.
+            return self._made(
+                p,
+                s,
+                SyncStatus.IN_SYNC,
+                f"the {self.secondary_label}'s copy changed {minute(s.changed)}, after the copy; "
+                f"the {self.primary_label}'s is unchanged",
+            )
         if moved:
             return self._made(
                 p,
@@ -248,6 +258,14 @@ def _source_moved(p: Asset, s: Asset, link: Link | None, target_label: str) -> s
     if s.changed is not None and p.changed > s.changed:
         return f"after the {target_label}'s copy of {minute(s.changed)}"
     return ""
+
+
+def _copy_moved(s: Asset, link: Link | None) -> bool:
+    """With lineage: the target side changed after the copy (its time then is known)."""
+    if link is None or s.changed is None:
+        return False
+    then = link.target_changed  # None: a copy not seen since it was made, nothing to compare with
+    return then is not None and s.changed > then
 
 
 def _what_differs(

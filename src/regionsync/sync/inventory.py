@@ -104,11 +104,13 @@ async def take_inventory(
     diffs: list[KindDiff] = []
     per_kind: list[tuple[AssetKind, SideListing, SideListing]] = []
     for i, kind in enumerate(kinds):
+        read = dict(zip((source, target), results[2 * i : 2 * i + 2], strict=True))
+        live = {side: r.assets for side, (r, _) in read.items() if isinstance(r, SideListing)}
         listings: list[SideListing] = []
-        for side, (result, seconds) in zip((source, target), results[2 * i : 2 * i + 2], strict=True):
+        for side, (result, seconds) in read.items():
             if isinstance(result, RegionSyncError):
                 errors.setdefault(side, result)
-                recalled = memory.recall(side, kind) if memory is not None else None
+                recalled = memory.recall(side, kind, live.get(side.other, ())) if memory is not None else None
                 if recalled is None:
                     listings.append(SideListing(error=result.one_line()))
                 else:

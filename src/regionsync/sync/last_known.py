@@ -8,6 +8,7 @@ comparison runs (`source` plays the primary).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from regionsync.domain import Asset, AssetKind, Service, Side
@@ -45,9 +46,27 @@ class PairMemory:
                 seen=seen,
             )
 
-    def recall(self, side: Side, kind: AssetKind) -> tuple[list[Asset], datetime] | None:
-        """The side's last successful listing of `kind` and when it was read, or None if never."""
-        return self.journal.last_listing(service=self.service, resource_id=self.resource[side], kind=kind)
+    def recall(
+        self, side: Side, kind: AssetKind, peer_assets: Sequence[Asset] = ()
+    ) -> tuple[list[Asset], datetime] | None:
+        """The side's last successful listing of `kind` and when it was read, or None if never —
+        with the copies this machine made to it since (taken from the other side's `peer_assets`,
+        as a copy is its origin under the id the copy got): a cron sync after the last status must
+        not make a dark secondary look emptier than it is."""
+        recalled = self.journal.last_listing(service=self.service, resource_id=self.resource[side], kind=kind)
+        if recalled is None:
+            return None
+        assets, read_at = recalled
+        held = {a.id for a in assets}
+        origins = {a.id: a for a in peer_assets if a.kind is kind}
+        for row in self.journal.lineage(service=self.service, resource_ids=self._both()):
+            origin = origins.get(row.source_id)
+            if row.target_resource_id != self.resource[side] or row.copied_at <= read_at or origin is None:
+                continue
+            if row.target_id not in held:
+                assets.append(origin.model_copy(update={"id": row.target_id}))
+                held.add(row.target_id)
+        return assets, read_at
 
     def links(self) -> dict[tuple[str, str], Link]:
         """Lineage keyed by (source-side id, target-side id) as this comparison sees the pair; the
