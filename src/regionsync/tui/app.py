@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
 from regionsync.domain import AssetKind, Job, JobState, ProgressEvent, Service, Side, SyncStatus
@@ -535,8 +536,13 @@ class RegionSyncApp(App[None]):
 
     def _tick(self) -> None:
         main = self.main_screen
-        if main is not None:
-            main.jobs_panel.tick(self.now())
+        if main is None:
+            return
+        try:
+            panel = main.jobs_panel
+        except NoMatches:  # the app is closing: its widgets are being removed, the timer not yet stopped
+            return
+        panel.tick(self.now())
 
     # -- copy and sync: plan (pre-flight) → confirm → execute --------------------------------------------
 
