@@ -27,7 +27,15 @@ def test_status_is_a_diff_with_exit_code_1_then_0_after_sync(cli: Cli, emulator:
     [service] = data["services"]
     statuses = {a["name"]: a["status"] for a in service["assets"]}
     assert statuses == {"invoice": "in sync", "receipt": "in sync", "old-forms": "extra"}
-    assert service["readiness"] == {"servable": 2, "total": 2, "unknown": 0, "oldest_gap": None}
+    assert service["readiness"] == {
+        "servable": 2,
+        "total": 2,
+        "unknown": 0,
+        "oldest_gap": None,
+        "basis": "live",
+        "primary_seen_at": None,
+        "secondary_seen_at": None,
+    }
     assert data["exit_code"] == 0
 
 

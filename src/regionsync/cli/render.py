@@ -230,6 +230,7 @@ def jobs_table(jobs: list[Job]) -> Table:
         "failed": "red",
         "running": "blue",
         "pending": "yellow",
+        "interrupted": "bold yellow",
         "canceled": "dim",
     }
     for job in jobs:
