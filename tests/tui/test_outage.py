@@ -7,7 +7,7 @@ import asyncio
 from textual.worker import WorkerState
 from tui_support import SIZE, Dashboard, screen_text, settle
 
-from regionsync.domain import AssetKind, Service, Side, SyncStatus
+from regionsync.domain import AssetKind, JobState, Service, Side, SyncStatus
 from regionsync.tui.model import row_key
 
 DI = Service.DOCUMENT_INTELLIGENCE
@@ -102,3 +102,30 @@ async def test_the_ui_answers_keys_while_a_region_hangs(dashboard: Dashboard) ->
         world.faults.set_latency(0, region="westus2")
         await settle(pilot)
         assert refresh.state is WorkerState.SUCCESS
+
+
+async def test_secondary_down_mid_sync_leaves_jobs_interrupted_and_the_next_start_finishes_them(
+    dashboard: Dashboard,
+) -> None:
+    world = dashboard.world
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        world.faults.set_outage("westus2", True)  # the region goes dark once the plan is on screen
+        await pilot.click("#confirm")
+        await settle(pilot)
+        lines = app.main_screen.jobs_panel.lines.values() if app.main_screen else []
+        assert lines and all(line.interrupted and not line.state.finished for line in lines)
+    jobs = dashboard.journal().list_jobs()
+    assert jobs and {j.state for j in jobs} == {JobState.INTERRUPTED}, [(j.state, j.error) for j in jobs]
+    assert all("jobs resume" in (j.error or "") for j in jobs)
+    world.faults.set_outage("westus2", False)
+    again = dashboard.app(auto_refresh=0)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    done = dashboard.journal().list_jobs()
+    assert {j.id for j in done} == {j.id for j in jobs} and {j.state for j in done} == {JobState.SUCCEEDED}
+    target = world.resources["contoso-di-wus2"]
+    assert {"purchase-order", "w2-2023"} <= set(target.models) and "mail-sorter" in target.classifiers
