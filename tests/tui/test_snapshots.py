@@ -51,6 +51,17 @@ def test_main_screen_80x24(dashboard: Dashboard, snap_compare: Any) -> None:
     assert snap_compare(dashboard.app(auto_refresh=0), terminal_size=SMALL, run_before=run_before)
 
 
+def test_outage_primary_down(dashboard: Dashboard, snap_compare: Any) -> None:
+    """Outage day: the primary dark, judged from its last-known listing (README's screenshot)."""
+
+    async def run_before(pilot: Any) -> None:
+        await _loaded(pilot)
+        await pilot.app.run_action("outage('eastus', True)")
+        await _loaded(pilot)
+
+    assert snap_compare(dashboard.app(auto_refresh=0), terminal_size=SIZE, run_before=run_before)
+
+
 def test_outage(dashboard: Dashboard, snap_compare: Any) -> None:
     async def run_before(pilot: Any) -> None:
         await _loaded(pilot)
