@@ -7,7 +7,8 @@ the emulator runs where they cannot block it: `serve(world)` on its own event lo
 real sockets on 127.0.0.1. The world's clock is frozen; an SDK poller that honours the emulator's
 `Retry-After` hint calls its transport's `sleep(seconds)`, which here advances the clock by that much
 and records it — so a six-second copy takes three polls and no real time, and a test can check that
-the SDK waited exactly as long as the service asked.
+the SDK waited exactly as long as the service asked. The scenario turns the emulator's copy hints on
+(`retry_hints`; Azure's recorded copies send none) because these tests check that the SDKs honour them.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ SCENARIO = f"""\
 [clock]
 speed = 0
 copy_seconds = {COPY_SECONDS}
+retry_hints = true
 
 [[resource]]
 name = "{SOURCE}"

@@ -57,7 +57,7 @@ def test_timestamps_are_written_as_the_service_writes_them() -> None:
 
 async def test_progress_follows_the_clock_and_retry_after_is_real_seconds() -> None:
     real = FakeMonotonic()
-    world = World(Clock(speed=10.0, start=START, monotonic=real), copy_seconds=6.0)
+    world = World(Clock(speed=10.0, start=START, monotonic=real), copy_seconds=6.0, retry_hints=True)
     world.add_resource("source-eus", region="eastus", keys=[SOURCE_KEY, "k2"])
     world.add_resource("target-wus2", region="westus2", keys=[TARGET_KEY, "k4"])
     world.add_model("source-eus", "invoice")

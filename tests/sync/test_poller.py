@@ -684,6 +684,7 @@ def emulated(
 
 async def test_emulated_copies_are_polled_at_their_end_and_never_before_retry_after() -> None:
     sim, world, poller, client = emulated(48)
+    world.retry_hints = True  # what this test checks is that the hints are honoured
     gate = asyncio.Semaphore(8)
     async with client() as http:
         copies = EmulatedCopies(sim, http, world, 48)

@@ -1,6 +1,7 @@
 """The admin API, served only on the emulator's admin port (JSON in, JSON out).
 
-    GET    /_emulator/world                 resources, endpoints, assets, operations, faults, clock
+    GET    /_emulator/world                 resources, endpoints, assets, operations, faults, clock,
+                                             requests per resource and method
     GET    /_emulator/faults                the faults switched on
     DELETE /_emulator/faults                switch every fault off (outages end)
     POST   /_emulator/faults/outage         {"region": "eastus", "down": true}
@@ -10,9 +11,10 @@
     POST   /_emulator/faults/errors         {"share": 0.2, "status"?: 503, "region"?, "resource"?, "count"?}
     POST   /_emulator/faults/malformed      {"share": 1.0, "region"?, "resource"?, "count"?}
     POST   /_emulator/faults/copy-failure   {"resource"?: ..., "at_percent"?: 50, "region"?, "count"?}
-    GET    /_emulator/clock                 {"now", "speed", "copy_seconds", "train_seconds", "job_seconds"}
+    GET    /_emulator/clock                 {"now", "speed", "copy_seconds", "train_seconds", "job_seconds",
+                                             "retry_hints"}
     POST   /_emulator/clock                 {"speed"?: 10.0, "copy_seconds"?: 6.0, "train_seconds"?: 20.0,
-                                             "job_seconds"?: 4.0}
+                                             "job_seconds"?: 4.0, "retry_hints"?: true}
     POST   /_emulator/clock/advance         {"seconds": 30}
     POST   /_emulator/touch                 {"resource": ..., "id": ..., "kind": "model" | "classifier" |
                                              "legacy_model" | "analyzer" | "project"}
@@ -23,6 +25,9 @@
                                              `az account get-access-token` prints for it
     POST   /_emulator/identities/role       {"resource": ..., "identity": ..., "role": "..." | null}
     POST   /_emulator/local-auth            {"resource": ..., "disabled": true}
+
+`retry_hints` turns on Retry-After / retry-after-ms on Document Intelligence copies (the 202 and
+running polls); it is off by default because Azure's recorded copy runs carry none.
 
 `touch` changes an asset as a person would: retrains a model, edits an analyzer (description and
 lastModifiedAt), labels one more document in a project (lastModifiedDateTime); copy-failure faults
@@ -93,6 +98,7 @@ class ClockBody(_Body):
     copy_seconds: float | None = Field(default=None, gt=0)
     train_seconds: float | None = Field(default=None, gt=0)
     job_seconds: float | None = Field(default=None, gt=0)
+    retry_hints: bool | None = None
 
 
 class AdvanceBody(_Body):
@@ -216,6 +222,7 @@ def admin_routes(world: World) -> list[Route]:
             "copy_seconds": world.copy_seconds,
             "train_seconds": world.train_seconds,
             "job_seconds": world.job_seconds,
+            "retry_hints": world.retry_hints,
         }
 
     async def clock_get(request: Request) -> Any:
@@ -231,6 +238,8 @@ def admin_routes(world: World) -> list[Route]:
             world.train_seconds = body.train_seconds
         if body.job_seconds is not None:
             world.job_seconds = body.job_seconds
+        if body.retry_hints is not None:
+            world.retry_hints = body.retry_hints
         return clock_view()
 
     async def advance(request: Request) -> Any:

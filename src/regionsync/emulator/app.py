@@ -3,7 +3,8 @@
 A request's region is the port it arrived on (`scope["server"]`: the listener over loopback, the
 URL in process). On a region port the path is `/{resource}/{service path}`; the resource must
 live in that region, else the gateway answers 404 as Azure's would. The pipeline of every service
-request, in order: host check (127.0.0.1/localhost only, else 421) → resource and region → service
+request, in order: host check (127.0.0.1/localhost only, else 421) → resource and region (counted
+in `world.requests`) → service
 family by path prefix → added latency → key or Entra ID token (401/403, see auth.py) → throttling
 (429 + Retry-After) → injected 5xx → settle finished copies → the family's handler → malformed body
 (GETs) — and every answer carries `apim-request-id` (and echoes `x-ms-client-request-id`).
@@ -148,6 +149,7 @@ class ServiceEndpoint:
         resource = world.resources.get(request.path_params["resource"])
         if resource is None or resource.region != region:
             return problem_response(problems.GATEWAY_NOT_FOUND, flat_error)
+        world.requests[resource.name, request.method] += 1
         rest: str = request.path_params["rest"]
         found = self._family(rest)
         if found is None or found[0].service != resource.service:

@@ -33,7 +33,7 @@ from regionsync.emulator.di_versions import (
 from regionsync.emulator.paging import next_link, page
 from regionsync.emulator.prebuilt import is_prebuilt, prebuilt_details, prebuilt_summary
 from regionsync.emulator.problems import Problem, ProblemError
-from regionsync.emulator.responses import empty_response, json_object, json_response, poll_headers
+from regionsync.emulator.responses import copy_poll_headers, empty_response, json_object, json_response
 from regionsync.emulator.state import DocAsset, Operation
 
 ID_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$")
@@ -259,7 +259,7 @@ async def copy_to(r: Request3, collection: str, asset_id: str) -> Response:
         "Operation-Location": (
             f"{r.base_url}/operations/{operation.op_id}?api-version={r.version.api_version}"
         ),
-        **poll_headers(world.clock, operation.finish_at),
+        **copy_poll_headers(world, operation.finish_at),
     }
     return empty_response(202, headers)
 
@@ -292,7 +292,7 @@ async def get_operation(r: Request3, op_id: str) -> Response:
     if operation is None or not _visible(r, operation, now):
         raise ProblemError(problems.not_found("operation"))
     body = render_operation(operation, r.version, now, details=True)
-    headers = None if operation.finished else poll_headers(r.call.world.clock, operation.finish_at)
+    headers = None if operation.finished else copy_poll_headers(r.call.world, operation.finish_at)
     return json_response(body, headers=headers)
 
 

@@ -27,7 +27,7 @@ from regionsync.emulator.clock import format_timestamp
 from regionsync.emulator.di_versions import RECORDED_FACTS
 from regionsync.emulator.paging import next_link, page
 from regionsync.emulator.problems import Problem, ProblemError
-from regionsync.emulator.responses import empty_response, json_object, json_response, poll_headers
+from regionsync.emulator.responses import copy_poll_headers, empty_response, json_object, json_response
 from regionsync.emulator.state import LegacyModel, Operation
 
 BASE_VERSION = "2.1"
@@ -158,7 +158,7 @@ async def copy_model(call: Call, model_id: str) -> Response:
         "Operation-Location": (
             f"{call.endpoint}/{BASE}/custom/models/{source.model_id}/copyresults/{operation.op_id}"
         ),
-        **poll_headers(world.clock, operation.finish_at),
+        **copy_poll_headers(world, operation.finish_at),
     }
     return empty_response(202, headers)
 
@@ -187,7 +187,7 @@ async def copy_result(call: Call, model_id: str, result_id: str) -> Response:
         }
     elif RECORDED_FACTS[BASE_VERSION].copy_result_names_target_while_running:
         body["copyResult"] = {"modelId": operation.target_id}
-    headers = None if operation.finished else poll_headers(call.world.clock, operation.finish_at)
+    headers = None if operation.finished else copy_poll_headers(call.world, operation.finish_at)
     return json_response(body, headers=headers)
 
 

@@ -15,6 +15,8 @@ Scenario file (TOML); without --scenario the shipped demo world is served:
   train_seconds = 20.0  # how long a Language training job takes
   job_seconds = 4.0     # Language export / import / deploy jobs
   start = 2024-05-01T00:00:00Z          # optional: emulated time at start
+  retry_hints = false   # true: Retry-After on DI copy 202s and polls
+                        # (Azure's recorded copies send none)
 
   [[resource]]
   name = "contoso-di-eus"      # endpoint http://127.0.0.1:PORT/{name}
@@ -109,6 +111,7 @@ Admin API (JSON bodies) on the admin port:
   DELETE /_emulator/faults               every fault off
   GET    /_emulator/clock                now, speed, copy/train/job seconds
   POST   /_emulator/clock                {"speed": 10, "copy_seconds": 6}
+           "retry_hints": true  Retry-After on DI copies from now on
   POST   /_emulator/clock/advance        {"seconds": 30}
   POST   /_emulator/touch                {"resource", "kind", "id"}
            kind: model | classifier | legacy_model | analyzer | project

@@ -3,6 +3,11 @@
 `Retry-After` is what HTTP says it is — real seconds — so the emulator converts its polling hint
 (emulated seconds, like the service's) by the clock's speed; `retry-after-ms` carries the precise
 value for clients that read it.
+
+Document Intelligence copies send no hint by default: Azure's recorded copy runs (v2.1, v3, v4) carry
+no `Retry-After` on the 202 nor on a running poll, so a client has to find its own pace.
+`copy_poll_headers` honours the world's `retry_hints` switch (`[clock] retry_hints = true`, or
+`POST /_emulator/clock {"retry_hints": true}`), which turns the hints on for them.
 """
 
 from __future__ import annotations
@@ -11,13 +16,16 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from regionsync.emulator.clock import Clock
 from regionsync.emulator.problems import Problem, ProblemError, invalid_body
+
+if TYPE_CHECKING:
+    from regionsync.emulator.world import World
 
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
 POLL_HINT_SECONDS = 2.0
@@ -54,6 +62,11 @@ def poll_headers(clock: Clock, finish_at: datetime) -> dict[str, str]:
         "Retry-After": str(max(1, math.ceil(real))),
         "retry-after-ms": str(max(1, math.ceil(real * 1000))),
     }
+
+
+def copy_poll_headers(world: World, finish_at: datetime) -> dict[str, str]:
+    """The polling hint of a Document Intelligence copy: none unless the world's `retry_hints` is on."""
+    return poll_headers(world.clock, finish_at) if world.retry_hints else {}
 
 
 async def json_object(request: Request) -> dict[str, Any]:

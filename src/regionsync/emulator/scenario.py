@@ -68,6 +68,8 @@ class ClockSpec(_Strict):
     train_seconds: float = Field(default=20.0, gt=0)
     job_seconds: float = Field(default=4.0, gt=0)
     start: datetime | None = None
+    retry_hints: bool = False
+    """Retry-After on Document Intelligence copies (202 and running polls); Azure's recordings have none."""
 
 
 class ModelSpec(_Strict):

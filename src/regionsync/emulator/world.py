@@ -33,6 +33,7 @@ import itertools
 import re
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -143,6 +144,7 @@ class World:
         sleep: Sleep = asyncio.sleep,
         train_seconds: float = 20.0,
         job_seconds: float = 4.0,
+        retry_hints: bool = False,
     ) -> None:
         self.clock = clock if clock is not None else Clock()
         self.copy_seconds = float(copy_seconds)
@@ -150,7 +152,11 @@ class World:
         """How long a Language training job takes (emulated seconds)."""
         self.job_seconds = float(job_seconds)
         """How long a Language export, import, deploy or delete job takes (emulated seconds)."""
+        self.retry_hints = retry_hints
+        """Retry-After / retry-after-ms on Document Intelligence copies (Azure's recordings have none)."""
         self.sleep = sleep
+        self.requests: Counter[tuple[str, str]] = Counter()
+        """Requests that reached a resource, by (resource name, HTTP method): what went over the wire."""
         self.faults = Faults()
         self.resources: dict[str, Resource] = {}
         self.authorizations: dict[str, Authorization] = {}
@@ -182,6 +188,7 @@ class World:
             copy_seconds=scenario.clock.copy_seconds,
             train_seconds=scenario.clock.train_seconds,
             job_seconds=scenario.clock.job_seconds,
+            retry_hints=scenario.clock.retry_hints,
         )
         populate(world, scenario)
         return world
@@ -577,6 +584,7 @@ class World:
             "copy_seconds": self.copy_seconds,
             "train_seconds": self.train_seconds,
             "job_seconds": self.job_seconds,
+            "retry_hints": self.retry_hints,
             "admin": self.admin_url,
             "regions": {
                 region: {"port": port, "down": self.faults.is_down(region)}
@@ -584,7 +592,15 @@ class World:
             },
             "resources": [self._resource_view(r, now) for r in self.resources.values()],
             "faults": self.faults.view(),
+            "requests": self.request_counts(),
         }
+
+    def request_counts(self) -> dict[str, dict[str, int]]:
+        """Requests that reached each resource so far, by HTTP method."""
+        counts: dict[str, dict[str, int]] = {}
+        for (resource, method), count in sorted(self.requests.items()):
+            counts.setdefault(resource, {})[method] = count
+        return counts
 
     def _resource_view(self, resource: Resource, now: datetime) -> dict[str, Any]:
         def asset(a: DocAsset) -> dict[str, Any]:
