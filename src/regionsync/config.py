@@ -192,7 +192,7 @@ class Profile(BaseModel):
         if value.api_version not in allowed:
             raise PydanticCustomError(
                 "api_version",
-                "api_version {version!r} is not one {service} speaks; use one of {allowed}",
+                "api_version '{version}' is not one {service} speaks; use one of {allowed}",
                 {"version": value.api_version, "service": service.value, "allowed": ", ".join(allowed)},
             )
         return value
@@ -249,7 +249,7 @@ class Config(BaseModel):
             if not _PROFILE_NAME.match(name):
                 raise PydanticCustomError(
                     "profile_name",
-                    "profile name {name!r} may only hold letters, digits, '-' and '_'",
+                    "profile name '{name}' may only hold letters, digits, '-' and '_'",
                     {"name": name},
                 )
         return value

@@ -29,7 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import SecretStr
 
 from regionsync.domain import Service, Side
-from regionsync.errors import RegionSyncError, Remedy
+from regionsync.errors import HINTS, RegionSyncError, Remedy
 
 KEYRING_SERVICE = "regionsync"
 """The keyring service name every regionsync key is stored under."""
@@ -339,11 +339,12 @@ def _keyring_module() -> Any:
 
 
 def _keyring_error(action: str, exc: Exception) -> RegionSyncError:
+    profile = HINTS.get().get("profile") or "PROFILE"
     return RegionSyncError(
         what=f"The OS keyring could not {action}",
         why="No usable keyring backend (a headless machine without a Secret Service, or a locked keyring).",
         todo="Unlock the keyring, or keep the key in an environment variable instead: "
-        "`regionsync profile add <profile> --key-source env:VARIABLE`.",
+        f"`regionsync profile add {profile} --key-source env:VARIABLE`.",
         code="KeyringUnavailable",
         raw_message=type(exc).__name__,
         remedy=str(Remedy.FIX_CREDENTIALS),

@@ -16,8 +16,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -197,8 +199,8 @@ CATALOGUE: tuple[Rule, ...] = (
         "{where} rejected the key (access denied)",
         "The subscription key is wrong, or the endpoint is not the resource the key belongs to (keys are "
         "per resource).",
-        "Store the right key with `regionsync profile add <profile> --side <side>` (or set the environment "
-        "variable the profile names), and check the endpoint with `regionsync profile show`.",
+        "Store the right key with `{fix_key}` (or set the environment variable the profile names), "
+        "and check the endpoint with `regionsync profile show`.",
         remedy=Remedy.FIX_CREDENTIALS,
         statuses=(401,),
     ),
@@ -457,6 +459,36 @@ _ASSET_NOUN: dict[str, str] = {
 }
 
 
+HINTS: ContextVar[Mapping[str, str]] = ContextVar("regionsync_hints", default=MappingProxyType({}))
+"""What hints are filled with beyond the failure itself: the profile in use (`profile`). The CLI
+sets it once the profile is chosen, the dashboard when it opens one; tasks inherit it."""
+
+
+def set_hints(**values: str) -> None:
+    """Name the profile (and anything else known) that hints should carry from now on."""
+    HINTS.set({**HINTS.get(), **values})
+
+
+def with_profile(error: RegionSyncError, profile: str) -> RegionSyncError:
+    """`error` with the `<profile>` of configuration advice replaced by the profile's real name."""
+    if "<profile>" not in error.what + error.todo:
+        return error
+    return replace(
+        error, what=error.what.replace("<profile>", profile), todo=error.todo.replace("<profile>", profile)
+    )
+
+
+def _fix_key(profile: str, service: str, side: str) -> str:
+    """The command that stores a side's key, with every value known filled in."""
+    words = ["regionsync profile add", profile or "PROFILE"]
+    if service:
+        words.append(f"--service {service}")
+    side_word = side.split(" ", 1)[0] if side else ""
+    if side_word in ("primary", "secondary"):
+        words.append(f"--side {side_word}")
+    return " ".join(words)
+
+
 class _Fill(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -493,6 +525,7 @@ def _explained(
         "where": _where(side, endpoint),
         "asset": _ASSET_NOUN.get(str(service or ""), "asset"),
         "status": str(status) if status is not None else "",
+        "fix_key": _fix_key(HINTS.get().get("profile", ""), str(service or ""), side),
     }
     extra = dict(details or {})
     if context:

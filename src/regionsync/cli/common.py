@@ -69,16 +69,18 @@ def load_context(
     """
     from regionsync.config import config_path as resolve_path
     from regionsync.config import load_config, select_profile
-    from regionsync.errors import RegionSyncError
+    from regionsync.errors import RegionSyncError, set_hints, with_profile
 
+    name = ""
     try:
         config = load_config(resolve_path(config_path))
         name, chosen = select_profile(config, profile)
+        set_hints(profile=name)
         wanted = parse_service(service)
         if wanted is not None:
             chosen.service(wanted)
     except RegionSyncError as error:
-        exit_with(error)
+        exit_with(with_profile(error, name) if name else error)
     return config, name, chosen
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
@@ -88,6 +88,13 @@ def _key_source(label: str, given: str | None, before: SideConfig | None, *, scr
 def _read_key(side: Side, *, from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().strip()
+    try:
+        return _prompt_key(side)
+    except typer.Abort:  # no terminal and nothing piped: the key is added later
+        return ""
+
+
+def _prompt_key(side: Side) -> str:
     return str(
         typer.prompt(
             f"Key of the {side.value} (hidden; Enter to keep the stored one or add it later)",
@@ -134,13 +141,15 @@ def add(
 
     Examples:
 
-      regionsync profile add contoso          # asks for each field; the key is typed hidden
+      regionsync profile add contoso    # asks for each field; the key hidden
 
-      regionsync profile add contoso --side secondary --region westus2
-      --endpoint https://contoso-di-wus.cognitiveservices.azure.com
-      --resource-id /subscriptions/…/accounts/contoso-di-wus --key-source env:CONTOSO_DI_WUS_KEY
+      regionsync profile add contoso --side secondary --region westus2 \\
+        --endpoint https://contoso-di-wus.cognitiveservices.azure.com \\
+        --resource-id /subscriptions/…/accounts/contoso-di-wus \\
+        --key-source env:CONTOSO_DI_WUS_KEY
 
-      printf '%s\n%s\n' "$KEY1" "$KEY2" | regionsync profile add contoso --key-stdin …
+      printf '%s\\n%s\\n' "$KEY1" "$KEY2" | regionsync profile add contoso \\
+        --key-stdin …
     """
     from pydantic import ValidationError
 
@@ -194,6 +203,8 @@ def add(
             first = exc.errors(include_url=False)[0]
             field = ".".join(str(p) for p in first["loc"])
             raise typer.BadParameter(f"{field}: {first['msg']}", param_hint=f"the {one.value} side") from None
+        except typer.Abort:  # stdin ran out of answers (no terminal): name the flags instead
+            _refuse_missing(name, chosen_service, sides, current, endpoint, region, resource_id)
         new_sides[one.value] = settings
         if parse_key_source(settings.key).kind is KeySourceKind.KEYRING:
             typed = _read_key(one, from_stdin=key_stdin)
@@ -224,16 +235,64 @@ def add(
         if status.found is False:
             out.print(
                 f"No key for the {one.value} yet ({status.location}): add it with "
-                f"`regionsync profile add {name} --side {one.value}`.",
+                f"`regionsync profile add {name} --service {chosen_service.value} --side {one.value}`.",
                 markup=False,
             )
     missing = [s for s in ("primary", "secondary") if getattr(updated, s) is None]
     if missing:
         out.print(
-            f"Still to add: the {missing[0]} side (`regionsync profile add {name} --side {missing[0]}`)."
+            f"Still to add: the {missing[0]} side (`regionsync profile add {name} "
+            f"--service {chosen_service.value} --side {missing[0]} --endpoint URL --region REGION "
+            "--resource-id ID`).",
+            markup=False,
+            soft_wrap=True,
         )
     else:
         out.print(f"Check it with `regionsync profile test {name}`.", markup=False)
+
+
+_VALUE_FLAGS = (
+    ("endpoint", "--endpoint URL"),
+    ("region", "--region REGION"),
+    ("resource_id", "--resource-id ID"),
+)
+
+
+def _refuse_missing(
+    name: str,
+    service: Service,
+    sides: list[Side],
+    current: ServiceProfile | None,
+    endpoint: str | None,
+    region: str | None,
+    resource_id: str | None,
+) -> NoReturn:
+    """A question met the end of stdin (no terminal, nothing piped): name the flags to pass, exit 2.
+
+    Answers piped in are still read as answers; only running out of them ends here.
+    """
+    given = {"endpoint": endpoint, "region": region, "resource_id": resource_id}
+    lines: list[str] = []
+    for one in sides:
+        before = _existing_side(current, one)
+        missing = [flag for field, flag in _VALUE_FLAGS if given[field] is None and before is None]
+        if missing:
+            lines.append(
+                f"  regionsync profile add {name} --service {service.value} --side {one.value} "
+                + " ".join(missing)
+            )
+    if not lines:
+        lines.append(f"  regionsync profile add {name} --service {service.value} --key-source keyring")
+    out = err_console()
+    out.print(
+        "Missing values, and stdin is not a terminal to ask them on. Pass them as flags "
+        "(keys: --key-source env:VARIABLE, or --key-stdin):",
+        markup=False,
+        soft_wrap=True,
+    )
+    for line in lines:
+        out.print(line, markup=False, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 @profile_app.command("list")

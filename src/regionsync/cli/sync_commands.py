@@ -64,7 +64,7 @@ def status(
 
       regionsync status --json --service document-intelligence
 
-      regionsync status --max-age 24h || page-oncall   # cron: the recovery point promise
+      regionsync status --max-age 24h || page-oncall    # cron: recovery point
     """
     from regionsync.cli.render import status_exit_code, status_json, status_table
 
@@ -164,7 +164,7 @@ def sync(
 
       regionsync sync --yes --concurrency 16
 
-      regionsync sync --from secondary        # after an outage: copy back what was made there
+      regionsync sync --from secondary    # after an outage: copy back
     """
     side = parse_side(source)
 
@@ -232,9 +232,7 @@ def copy(
                 )
                 _stderr().print(msg)
                 return 0 if known else 2
-            return await _carry_out(
-                session, plans, side, events, yes=yes, replace=False
-            )
+            return await _carry_out(session, plans, side, events, yes=yes, replace=False)
 
     raise typer.Exit(run_async(go))
 

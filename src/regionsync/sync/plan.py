@@ -180,7 +180,7 @@ def make_plan(
                     pair.kind,
                     pair.name,
                     f"the id {target_id!r} is already taken on the {status.target.label}",
-                    "copy it under another id with: regionsync copy ID --as NEW_ID",
+                    f"copy it under another id with: regionsync copy {pair.primary.id} --as {target_id}-2",
                 )
             )
             continue
