@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from regionsync.cli.common import PLAIN_OPTION
 from regionsync.cli.options import CONFIG, JSON, PROFILE, emit_json, open_session, run_async
 
 jobs_app = typer.Typer(
@@ -27,15 +28,15 @@ def list_jobs(
     state: list[str] | None = typer.Option(None, "--state", help="Only jobs in this state (repeat)."),
     limit: int = typer.Option(50, "--limit", help="At most this many, newest first."),
     json_output: bool = JSON,
+    plain: bool = PLAIN_OPTION,
 ) -> None:
-    """List journaled jobs, newest first.
+    """List journaled jobs, newest first (in a pipe or with --plain: one line per job).
 
     Example:
 
       regionsync jobs list --state failed --state running
     """
-    from regionsync.cli.common import console
-    from regionsync.cli.render import job_json, jobs_table
+    from regionsync.cli.render import job_json, print_jobs
     from regionsync.domain import JobState
 
     try:
@@ -48,7 +49,7 @@ def list_jobs(
     if json_output:
         emit_json({"jobs": [job_json(j) for j in jobs]})
     elif jobs:
-        console().print(jobs_table(jobs))
+        print_jobs(jobs, plain=plain)
     else:
         typer.echo("No jobs in the journal.", err=True)
 
@@ -106,25 +107,57 @@ def resume(
                 typer.echo("No unfinished jobs.", err=True)
                 return 0
             done = await session.resume(jobs)
-        return _summarize(done, 0, json_output)
+            elsewhere = list(session.runner.elsewhere.values())
+        return _summarize(done, 0, json_output, elsewhere)
 
     raise typer.Exit(run_async(go))
 
 
 @jobs_app.command("cancel")
-def cancel(job_id: str = typer.Argument(..., help="The job to cancel.")) -> None:
-    """Stop tracking a job. A copy the service already started may still finish there."""
-    from regionsync.domain import JobState
+def cancel(
+    job_id: str = typer.Argument(..., help="The job to cancel."),
+    wait: float = typer.Option(
+        30.0, "--wait", help="Seconds to wait for the process running it to stop it (0: do not wait)."
+    ),
+) -> None:
+    """Cancel a job: at once if no process runs it, else its owner stops it at its next step or poll.
+
+    The service's operation is canceled too where the API allows it (a Language training run); a
+    copy the service already accepted may still finish there — the job says what may be left.
+
+    Example:
+
+      regionsync jobs cancel 01m97rt84a5wx36k
+    """
+    import time
+
+    from regionsync.sync.leases import Leases
 
     journal = _journal()
+    try:
+        outcome, holder = Leases(journal).request_cancel(job_id)
+    except KeyError:
+        typer.echo(f"No job {job_id!r} in the journal. `regionsync jobs list` shows them.", err=True)
+        raise typer.Exit(2) from None
     job = journal.get_job(job_id)
-    if job is None:
-        typer.echo(f"No job {job_id!r} in the journal.", err=True)
-        raise typer.Exit(2)
-    if job.state.finished:
+    assert job is not None
+    if outcome == "finished":
         typer.echo(f"Job {job_id} already {job.state.value}; nothing to cancel.", err=True)
         return
-    journal.update_job(job_id, state=JobState.CANCELED, error="canceled by the user")
-    typer.echo(
-        f"Canceled {job_id}. If the service had started the copy, `regionsync status` shows its outcome."
-    )
+    if outcome == "canceled":
+        typer.echo(f"Canceled {job_id} ({job.asset_name}): no process was running it; nothing more runs.")
+        return
+    assert holder is not None
+    typer.echo(f"Cancel requested: {holder.owner.words()} stops job {job_id} at its next step or poll.")
+    deadline = time.monotonic() + max(0.0, wait)
+    while time.monotonic() < deadline:
+        job = journal.get_job(job_id)
+        if job is not None and job.state.finished:
+            break
+        time.sleep(0.2)
+    job = journal.get_job(job_id)
+    assert job is not None
+    if job.state.finished:
+        typer.echo(f"Job {job_id} {job.state.value}: {job.error or ''}".rstrip(": "))
+    else:
+        typer.echo(f"Still running; `regionsync jobs show {job_id}` tells when it has stopped.", err=True)

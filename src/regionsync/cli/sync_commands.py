@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from regionsync.cli.common import PLAIN_OPTION, plain_output, print_lines
 from regionsync.cli.options import (
     CONFIG,
     FROM,
@@ -26,7 +27,10 @@ from regionsync.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from regionsync.domain import Job, ProgressEvent, Side
+    from regionsync.sync.leases import Holder
     from regionsync.sync.pair import ResourcePair
     from regionsync.sync.plan import Plan
     from regionsync.sync.session import SyncSession
@@ -53,8 +57,12 @@ def status(
         None, "--max-age", help="Exit 1 only when a missing or drifted asset has waited longer (e.g. 24h)."
     ),
     source: str = FROM,
+    plain: bool = PLAIN_OPTION,
 ) -> None:
     """Compare both regions: each asset's sync status, side by side.
+
+    In a pipe (or with --plain) one line per asset: `<glyph> <status> <kind> <name>  <reason>`,
+    each service's readiness on stderr.
 
     Exit code: 0 the secondary can serve everything, 1 differences, 2 a side could not be read.
 
@@ -66,7 +74,13 @@ def status(
 
       regionsync status --max-age 24h || page-oncall    # cron: recovery point
     """
-    from regionsync.cli.render import status_exit_code, status_json, status_table
+    from regionsync.cli.render import (
+        status_exit_code,
+        status_json,
+        status_lines,
+        status_summary,
+        status_table,
+    )
 
     age = parse_age(max_age)
     side = parse_side(source)
@@ -84,6 +98,13 @@ def status(
                 }
             )
             return code
+        if plain_output(plain):
+            for s in statuses:
+                print_lines([status_summary(s)], err=True)
+                errors = [f"{side.value}: {error.one_line()}" for side, error in s.errors.items()]
+                print_lines(errors, err=True)
+                print_lines(status_lines(s))
+            return status_exit_code(statuses, age)
         out = _stdout()
         for s in statuses:
             out.print(status_table(s))
@@ -103,32 +124,66 @@ def plan(
     allow_degrade: bool = typer.Option(
         False, "--allow-degrade", help="Allow encrypted → unencrypted copies."
     ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Save the plan to this file; `sync --plan FILE` carries it out."
+    ),
+    plain: bool = PLAIN_OPTION,
 ) -> None:
     """Say exactly what `sync` would do and what it would refuse, before anything happens.
 
+    With --out the plan is saved: `sync --plan FILE` then does exactly that, and refuses
+    (exit 2, naming what changed) if an asset changed since.
+
     Exit code: 0 nothing to do, 1 there is something to copy or refused, 2 error.
 
-    Example:
+    Examples:
 
       regionsync plan --service document-intelligence
+
+      regionsync plan --out tonight.plan && regionsync sync --plan tonight.plan
     """
     side = parse_side(source)
 
     async def go() -> int:
         async with open_session(config, profile, service) as session:
+            statuses = await session.status(source=side)
             plans = await session.plan(
-                source=side, only=only, replace_drifted=replace_drifted, allow_degrade=allow_degrade
+                source=side,
+                only=only,
+                replace_drifted=replace_drifted,
+                allow_degrade=allow_degrade,
+                statuses=statuses,
             )
-        return _show_plans(plans, json_output)
+        if out is not None:
+            from regionsync.cli.saved_plan import plan_document, write_plan
+
+            write_plan(
+                out,
+                plan_document(
+                    session.profile_name,
+                    side.value,
+                    plans,
+                    statuses,
+                    only=only,
+                    replace_drifted=replace_drifted,
+                    allow_degrade=allow_degrade,
+                ),
+            )
+            typer.echo(f"Saved the plan to {out}. Carry it out with: regionsync sync --plan {out}", err=True)
+        return _show_plans(plans, json_output, plain=plain)
 
     raise typer.Exit(run_async(go))
 
 
-def _show_plans(plans: list[tuple[ResourcePair, Plan]], json_output: bool) -> int:
-    from regionsync.cli.render import plan_json, plan_table
+def _show_plans(plans: list[tuple[ResourcePair, Plan]], json_output: bool, *, plain: bool = False) -> int:
+    from regionsync.cli.render import plan_json, plan_lines, plan_summary, plan_table
 
     if json_output:
         emit_json({"event": "plan", "plans": [plan_json(p) for _, p in plans]})
+    elif plain_output(plain):
+        for _, p in plans:
+            print_lines([plan_summary(p)], err=True)
+            print_lines(plan_lines(p))
     else:
         out = _stdout()
         for _, p in plans:
@@ -152,6 +207,12 @@ def sync(
     allow_degrade: bool = typer.Option(
         False, "--allow-degrade", help="Allow encrypted (AEK/CMK) → unencrypted copies."
     ),
+    saved: Path | None = typer.Option(
+        None,
+        "--plan",
+        help="Carry out this saved plan (`plan --out FILE`) exactly; refused if anything changed since.",
+    ),
+    plain: bool = PLAIN_OPTION,
 ) -> None:
     """Copy what the secondary lacks (or, with --from secondary, fail back to the primary).
 
@@ -166,6 +227,8 @@ def sync(
 
       regionsync sync --from secondary    # after an outage: copy back
     """
+    if saved is not None:
+        raise typer.Exit(_sync_saved(saved, config, profile, json_output, concurrency, dry_run, plain))
     side = parse_side(source)
 
     async def go() -> int:
@@ -184,9 +247,74 @@ def sync(
                 yes=yes,
                 replace=replace_drifted,
                 dry_run=dry_run,
+                plain=plain,
             )
 
     raise typer.Exit(run_async(go))
+
+
+def _sync_saved(
+    path: Path,
+    config: Path | None,
+    profile: str | None,
+    json_output: bool,
+    concurrency: int,
+    dry_run: bool,
+    plain: bool,
+) -> int:
+    """`sync --plan FILE`: plan again with the saved options; refuse (2) when anything moved."""
+    from regionsync.cli.common import exit_with
+    from regionsync.cli.saved_plan import changes, read_plan
+    from regionsync.errors import RegionSyncError
+
+    try:
+        saved = read_plan(path)
+    except RegionSyncError as error:
+        exit_with(error)
+    if profile is not None and profile != saved.profile:
+        _stderr().print(
+            f"The plan {path} was made for profile {saved.profile!r}, not {profile!r}; nothing was changed.",
+            markup=False,
+        )
+        return 2
+    side = parse_side(saved.source)
+    service = saved.service_names[0] if len(saved.service_names) == 1 else None
+
+    async def go() -> int:
+        events = _EventSink(json_output)
+        async with open_session(
+            config, saved.profile, service, on_event=events, concurrency=concurrency
+        ) as session:
+            statuses = await session.status(source=side)
+            plans = await session.plan(
+                source=side,
+                only=saved.only,
+                replace_drifted=saved.replace_drifted,
+                allow_degrade=saved.allow_degrade,
+                statuses=statuses,
+            )
+            moved = changes(saved, plans, statuses)
+            if moved:
+                err = _stderr()
+                err.print(
+                    f"The world moved since the plan {path} was made; nothing was changed:", markup=False
+                )
+                for line in moved:
+                    err.print(f"  {line}", markup=False, soft_wrap=True)
+                err.print(f"Review a new plan: regionsync plan --out {path}", markup=False, soft_wrap=True)
+                return 2
+            return await _carry_out(
+                session,
+                plans,
+                side,
+                events,
+                yes=True,  # the saved plan is what was reviewed
+                replace=saved.replace_drifted,
+                dry_run=dry_run,
+                plain=plain,
+            )
+
+    return run_async(go)
 
 
 def copy(
@@ -246,9 +374,10 @@ async def _carry_out(
     yes: bool,
     replace: bool,
     dry_run: bool = False,
+    plain: bool = False,
 ) -> int:
     """Show the plans, ask (unless --yes), run the copies with progress; the exit code."""
-    code = _show_plans(plans, events.json_output)
+    code = _show_plans(plans, events.json_output, plain=plain)
     todo = sum(len(p.copies) for _, p in plans)
     refused = sum(len(p.refusals) for _, p in plans)
     if dry_run:
@@ -261,7 +390,7 @@ async def _carry_out(
         _stderr().print("Nothing was changed.")
         return 1
     jobs = await _run_with_progress(session, plans, side, events)
-    return _summarize(jobs, refused, events.json_output)
+    return _summarize(jobs, refused, events.json_output, list(session.runner.elsewhere.values()))
 
 
 def _confirm(plans: list[tuple[ResourcePair, Plan]], *, yes: bool, replace: bool) -> bool:
@@ -333,12 +462,16 @@ async def _run_with_progress(
         return await session.execute(plans, source=side)
 
 
-def _summarize(jobs: list[Job], refused: int, json_output: bool) -> int:
+def _summarize(jobs: list[Job], refused: int, json_output: bool, elsewhere: Sequence[Holder] = ()) -> int:
+    """The closing summary of `sync`, `copy` and `jobs resume`; the exit code (0: every job done)."""
+    from dataclasses import asdict
+
     from regionsync.cli.render import job_json, jobs_table
     from regionsync.domain import JobState
 
     ok = sum(1 for j in jobs if j.state is JobState.SUCCEEDED)
     failed = [j for j in jobs if j.state is JobState.FAILED]
+    canceled = [j for j in jobs if j.state is JobState.CANCELED]
     interrupted = [j for j in jobs if not j.state.finished]
     if json_output:
         emit_json(
@@ -347,19 +480,27 @@ def _summarize(jobs: list[Job], refused: int, json_output: bool) -> int:
                 "succeeded": ok,
                 "failed": len(failed),
                 "interrupted": len(interrupted),
+                "canceled": len(canceled),
                 "refused": refused,
+                "elsewhere": [
+                    {"job_id": h.job.id, "asset_name": h.job.asset_name, **asdict(h.owner)} for h in elsewhere
+                ],
                 "jobs": [job_json(j) for j in jobs],
             }
         )
     else:
         out = _stdout()
-        out.print(jobs_table(jobs))
-        line = f"{ok} copied, {len(failed)} failed, {refused} refused."
-        if interrupted:
-            line = f"{ok} copied, {len(interrupted)} interrupted, {len(failed)} failed, {refused} refused."
-        out.print(line)
+        if jobs:
+            out.print(jobs_table(jobs))
+        counts = [f"{ok} copied"]
+        counts += [f"{len(interrupted)} interrupted"] if interrupted else []
+        counts += [f"{len(canceled)} canceled"] if canceled else []
+        counts += [f"{len(failed)} failed", f"{refused} refused"]
+        out.print(", ".join(counts) + ".")
         if interrupted:
             out.print("Interrupted jobs stay open: `regionsync jobs resume` continues them.")
         if failed:
             out.print(f"Details: regionsync jobs show {failed[0].id}")
-    return 0 if ok == len(jobs) and not refused else 1
+    for holder in elsewhere:
+        _stderr().print(holder.words(), markup=False, highlight=False)
+    return 0 if ok == len(jobs) and not refused and not elsewhere else 1

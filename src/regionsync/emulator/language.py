@@ -359,6 +359,21 @@ async def training_status(r: LRequest, name: str, job_id: str) -> Response:
     return _job_response(r, _job(r, job_id, "train", name))
 
 
+async def cancel_training(r: LRequest, name: str, job_id: str) -> Response:
+    """`POST {project}/train/jobs/{jobId}/:cancel`: the training stops now and ends `cancelled`."""
+    job = _job(r, job_id, "train", name)
+    if job.finished:
+        raise ProblemError(
+            problems.language_conflict(f"The training job '{job_id}' has already finished ({job.status}).")
+        )
+    job.finish_at = max(job.created, r.call.world.clock.now())
+    job.finished = True
+    job.status = "cancelled"
+    if r.version.cancel_status == 204:
+        return empty_response(204, {})
+    return empty_response(202, {"operation-location": r.url(f"{name}/train/jobs/{job.job_id}")})
+
+
 async def list_training_jobs(r: LRequest, name: str) -> Response:
     _project(r, name)
     now = r.call.world.clock.now()
@@ -439,6 +454,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Endpoint]] = [
         ("POST", rf"^{_P}/:train$", train),
         ("GET", rf"^{_P}/train/jobs$", list_training_jobs),
         ("GET", rf"^{_P}/train/jobs/{_JOB}$", training_status),
+        ("POST", rf"^{_P}/train/jobs/{_JOB}/:cancel$", cancel_training),
         ("GET", rf"^{_P}/models$", list_models),
         ("GET", rf"^{_P}/models/(?P<label>[^/:]+)$", get_model),
         ("GET", rf"^{_P}/deployments$", list_deployments),

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from regionsync.emulator.problems import Problem
-from regionsync.emulator.progress import Status, timed_progress
+from regionsync.emulator.progress import Status, percent_of, timed_progress
 
 ModelType = Literal["singleClassification", "multiClassification"]
 JobKind = Literal["export", "import", "train", "deploy", "delete"]
@@ -88,7 +88,7 @@ class LanguageJob:
     deployment: str | None = None
     failure: Problem | None = None
     fail_percent: int = 0
-    status: Literal["running", "succeeded", "failed"] = "running"
+    status: Literal["running", "succeeded", "failed", "cancelled"] = "running"
     finished: bool = False
     warnings: list[dict[str, str]] = field(default_factory=list)
 
@@ -97,6 +97,8 @@ class LanguageJob:
         return self.created + JOB_LIFETIME
 
     def progress(self, now: datetime) -> tuple[Status, int]:
+        if self.status == "cancelled":
+            return "cancelled", percent_of(self.finish_at, self.created, self.seconds)
         return timed_progress(
             now,
             created=self.created,

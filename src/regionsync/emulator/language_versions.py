@@ -27,6 +27,9 @@ class LanguageVersion:
     file_versions: frozenset[str]
     training_config_versions: tuple[str, ...]
     trained_model_has_snapshot: bool
+    cancel_status: int = 202
+    """What `train/jobs/{id}/:cancel` answers: 2022-05-01 204 (no body), 2023-04-01 202 with an
+    Operation-Location (the training job's status), as each spec says."""
 
     def kind_name(self, model_type: ModelType) -> str:
         return self.project_kinds[model_type]
@@ -58,6 +61,7 @@ VERSIONS: dict[str, LanguageVersion] = {
             file_versions=frozenset({"2022-05-01"}),
             training_config_versions=("2022-05-01",),
             trained_model_has_snapshot=False,
+            cancel_status=204,
         ),
         LanguageVersion(
             api_version="2023-04-01",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-Status = Literal["notStarted", "running", "succeeded", "failed"]
+Status = Literal["notStarted", "running", "succeeded", "failed", "cancelled"]
 
 
 def timed_progress(

@@ -145,6 +145,11 @@ class AssetAdapter(Protocol):
         """After a copy POST whose answer was lost: the URL of the operation it started, if any."""
         ...
 
+    async def cancel_operation(self, operation_url: str) -> bool:
+        """Ask the service to stop a running operation (`jobs cancel`); False where the API has no
+        cancel for it (a copy already accepted then runs to its end on the service)."""
+        ...
+
 
 SERVICE_TITLES: dict[Service, str] = {
     Service.DOCUMENT_INTELLIGENCE: "Document Intelligence",
@@ -193,6 +198,10 @@ class AdapterBase:
 
     def can_copy(self, kind: AssetKind) -> bool:
         return kind in self.kinds
+
+    async def cancel_operation(self, operation_url: str) -> bool:
+        """No cancel in this API (Document Intelligence and Content Understanding copies)."""
+        return False
 
     def _check(self, kind: AssetKind) -> None:
         """Refuse a kind this service does not have, in words the operator can act on."""

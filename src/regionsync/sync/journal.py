@@ -18,6 +18,7 @@ anything touches the file. The file itself is created 0600 in a 0700 directory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -282,6 +283,23 @@ class Journal:
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
 
+    def now(self) -> datetime:
+        """The journal's clock (injectable: tests get stable timestamps and lease ages)."""
+        return self._now()
+
+    @staticmethod
+    def iso(moment: datetime) -> str:
+        return _iso(moment)
+
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """One `BEGIN IMMEDIATE` write transaction (leases: a check and a write, atomically)."""
+        return self._write()
+
+    def raw_job(self, job_id: str) -> sqlite3.Row | None:
+        """The job's row as stored, with its lease columns."""
+        row: sqlite3.Row | None = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return row
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction, committed before the caller returns."""
@@ -313,38 +331,43 @@ class Journal:
 
     def create_job(self, job: Job) -> Job:
         """Store a new job (and any steps it already has); an empty `id` gets a new one."""
-        stored = job.model_copy(update={"id": job.id or new_job_id(), "error": _clean(job.error)})
         with self._write() as db:
-            db.execute(
-                "INSERT INTO jobs (id, profile, service, kind, api_version, source_side, source_endpoint,"
-                " target_endpoint, source_resource_id, target_resource_id, source_id, target_id, asset_name,"
-                " state, error, created, updated, options, source_changed)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    stored.id,
-                    stored.profile,
-                    stored.service.value,
-                    stored.kind.value,
-                    stored.api_version,
-                    stored.source_side.value,
-                    stored.source_endpoint,
-                    stored.target_endpoint,
-                    stored.source_resource_id,
-                    stored.target_resource_id,
-                    stored.source_id,
-                    stored.target_id,
-                    stored.asset_name,
-                    stored.state.value,
-                    stored.error,
-                    _iso(stored.created),
-                    _iso(stored.updated),
-                    stored.options.model_dump_json(),
-                    _iso(stored.source_changed) if stored.source_changed else None,
-                ),
-            )
-            for step in stored.steps:
-                self._upsert_step(db, step.model_copy(update={"job_id": stored.id}))
+            stored = self.insert_job(db, job)
         return self.get_job(stored.id) or stored
+
+    def insert_job(self, db: sqlite3.Connection, job: Job) -> Job:
+        """`create_job` inside a transaction the caller holds (leases check and insert in one)."""
+        stored = job.model_copy(update={"id": job.id or new_job_id(), "error": _clean(job.error)})
+        db.execute(
+            "INSERT INTO jobs (id, profile, service, kind, api_version, source_side, source_endpoint,"
+            " target_endpoint, source_resource_id, target_resource_id, source_id, target_id, asset_name,"
+            " state, error, created, updated, options, source_changed)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                stored.id,
+                stored.profile,
+                stored.service.value,
+                stored.kind.value,
+                stored.api_version,
+                stored.source_side.value,
+                stored.source_endpoint,
+                stored.target_endpoint,
+                stored.source_resource_id,
+                stored.target_resource_id,
+                stored.source_id,
+                stored.target_id,
+                stored.asset_name,
+                stored.state.value,
+                stored.error,
+                _iso(stored.created),
+                _iso(stored.updated),
+                stored.options.model_dump_json(),
+                _iso(stored.source_changed) if stored.source_changed else None,
+            ),
+        )
+        for step in stored.steps:
+            self._upsert_step(db, step.model_copy(update={"job_id": stored.id}))
+        return stored
 
     def update_job(
         self,
@@ -677,7 +700,7 @@ class Journal:
                 chunk,
             ):
                 steps[srow["job_id"]].append(_step_from_row(srow))
-        return [_job_from_row(row, steps[row["id"]]) for row in rows]
+        return [job_from_row(row, steps[row["id"]]) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -713,7 +736,7 @@ def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _job_from_row(row: sqlite3.Row, steps: list[Step]) -> Job:
+def job_from_row(row: sqlite3.Row, steps: list[Step]) -> Job:
     return Job(
         id=row["id"],
         profile=row["profile"],

@@ -21,13 +21,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from regionsync.domain import Asset, AssetKind, Job, JobOptions, JobState, ProgressEvent, Side, Step
 from regionsync.errors import RegionSyncError, Remedy, leaves_job_open
 from regionsync.services.base import OperationStatus, Peer
 from regionsync.sync.journal import Journal
+from regionsync.sync.leases import Heartbeat, Holder, Leases
 from regionsync.sync.pair import ResourcePair, SideInfo
 from regionsync.sync.plan import Plan
 from regionsync.sync.poller import Poller, PollRequest
@@ -51,14 +52,23 @@ class Runner:
         on_event: ProgressSink | None = None,
         clock: Callable[[], float] = time.monotonic,
         concurrency: int = 4,
+        leases: Leases | None = None,
     ) -> None:
         self.journal = journal
         self.poller = poller
         self.on_event = on_event
         self.clock = clock
         self.concurrency = max(1, concurrency)
+        self.leases = leases or Leases(journal)
+        self.heartbeat = Heartbeat(self.leases)
+        self.elsewhere: dict[str, Holder] = {}
+        """Jobs met while planning or resuming that another live process holds: left alone, said so."""
         self._sources: dict[str, Asset] = {}
         """job id → the source asset as the plan listed it (saves a GET before authorizing)."""
+
+    async def aclose(self) -> None:
+        """Stop renewing leases (a stopping process's jobs may be taken over at once)."""
+        await self.heartbeat.aclose()
 
     # -- public API -------------------------------------------------------------------------
 
@@ -68,14 +78,8 @@ class Runner:
         jobs: list[Job] = []
         target = source.other
         for copy in plan.copies:
-            active = self.journal.active_job_for(
-                pair.profile, pair.service, copy.kind, copy.name, pair.info(target).endpoint
-            )
-            if active is not None:
-                jobs.append(active)
-                continue
             now = _now()
-            job = self.journal.create_job(
+            job, holder = self.leases.create(
                 Job(
                     id="",  # the journal assigns a sortable id
                     profile=pair.profile,
@@ -101,6 +105,9 @@ class Runner:
                     ),
                 )
             )
+            if holder is not None:
+                self.elsewhere[job.id] = holder  # being copied by another live process: not twice
+                continue
             jobs.append(job)
             if copy.source is not None:
                 self._sources[job.id] = copy.source
@@ -127,9 +134,26 @@ class Runner:
         fresh = self.journal.get_job(job.id) or job
         if fresh.state.finished:
             return fresh
+        holder = self.leases.claim(job.id)
+        if holder is not None:
+            self.elsewhere[job.id] = holder  # another live process carries it out: leave it alone
+            return fresh
+        self.heartbeat.add(job.id)
+        try:
+            return await self._run_owned(pair, fresh)
+        finally:
+            self.heartbeat.remove(job.id)
+            self.leases.release(job.id)
+
+    async def _run_owned(self, pair: ResourcePair, fresh: Job) -> Job:
+        job = fresh
         self.journal.update_job(job.id, state=JobState.RUNNING)
         try:
             await self._drive(pair, fresh)
+        except JobStopped as stop:
+            if stop.canceled:
+                self.leases.settle_canceled(job.id, stop.message)
+                self._emit(fresh, "canceled", 0, 0, JobState.CANCELED, message=stop.message)
         except RegionSyncError as exc:
             if leaves_job_open(exc):
                 message = f"{exc.one_line()} `regionsync jobs resume` continues it."
@@ -172,6 +196,7 @@ class Runner:
         position, resume = self._resume_point(job, steps)
         while position < len(steps):
             spec = steps[position]
+            self._check_stop(ctx, spec.name)
             if resume is None and spec.needs and spec.needs not in ctx.memory and spec.restart_from:
                 position = names.index(spec.restart_from)
                 continue
@@ -298,11 +323,22 @@ class Runner:
             assert url is not None
             return await adapter.poll(url)
 
+        watch = outcome.poll or poll_url
+
+        async def poll_unless_stopped() -> OperationStatus:
+            try:
+                self._check_stop(ctx, spec.name)
+            except JobStopped as stop:
+                if stop.canceled and url and await _quietly(adapter.cancel_operation(url)):
+                    stop.message += " The service's operation was canceled too."
+                raise
+            return await watch()
+
         request = PollRequest(
             key=f"{job.id}:{index}",
             origin=SideInfo(side=Side.PRIMARY, endpoint=peer.endpoint, region="", resource_id="").origin,
             kind=f"{job.service}:{job.kind}:{spec.name}",
-            poll=outcome.poll or poll_url,
+            poll=poll_unless_stopped,
             started_at=self.clock() - _age(outcome.started),
             retry_after=outcome.retry_after,
             on_status=progress,
@@ -322,6 +358,15 @@ class Runner:
         return status
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _check_stop(self, ctx: CopyContext, step: str) -> None:
+        """Between steps and before every poll: a cancel asked for in the journal, or a lease that
+        another process took over (this one stalled past it), stops the job here."""
+        job = ctx.job
+        if job.id in self.heartbeat.lost:
+            raise JobStopped(canceled=False, message="another regionsync took this job over")
+        if self.leases.cancel_requested(job.id):
+            raise JobStopped(canceled=True, message=_canceled_words(ctx, step))
 
     def _next_index(self, job_id: str) -> int:
         job = self.journal.get_job(job_id)
@@ -373,6 +418,37 @@ def _age(started: datetime | None) -> float:
 
 def _peer(info: SideInfo) -> Peer:
     return Peer(resource_id=info.resource_id, region=info.region, endpoint=info.endpoint)
+
+
+class JobStopped(Exception):
+    """A job stops where it is: canceled by the user, or taken over by another process."""
+
+    def __init__(self, *, canceled: bool, message: str) -> None:
+        super().__init__(message)
+        self.canceled = canceled
+        self.message = message
+
+
+def _canceled_words(ctx: CopyContext, step: str) -> str:
+    """One line: canceled, and what may be left on the target and how to remove it."""
+    job = ctx.job
+    touched = any(row.name not in ("authorize", "export") for row in job.steps) or bool(ctx.details)
+    where = ctx.target_peer.endpoint or "the target"
+    if step in ("authorize", "export") and not touched:
+        return f"canceled by the user before the {step} step; nothing was left on the target."
+    left = job.target_id or job.asset_name
+    return (
+        f"canceled by the user at the {step} step; {left} may be left on the target ({where}) — "
+        "check `regionsync status` and delete it there if you do not want it (regionsync never deletes)."
+    )
+
+
+async def _quietly(call: Awaitable[bool]) -> bool:
+    """A best-effort call (cancel the service's operation): a failure only means it keeps running."""
+    try:
+        return await call
+    except RegionSyncError:
+        return False
 
 
 def _final_remedy(error: RegionSyncError) -> str:

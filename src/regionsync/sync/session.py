@@ -22,6 +22,7 @@ from regionsync.sync.compare import JobView
 from regionsync.sync.inventory import ServiceStatus, take_inventory
 from regionsync.sync.journal import Journal
 from regionsync.sync.last_known import PairMemory
+from regionsync.sync.leases import Leases, Owner
 from regionsync.sync.pair import ResourcePair, open_pairs
 from regionsync.sync.plan import Plan, Refusal, make_plan
 from regionsync.sync.poller import Poller
@@ -47,6 +48,7 @@ class SyncSession:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetrySettings | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        owner: Owner | None = None,
     ) -> None:
         self.profile_name = profile_name
         self.journal = journal
@@ -62,7 +64,12 @@ class SyncSession:
         )
         self.poller = poller or Poller()
         self.runner = Runner(
-            journal, self.poller, on_event=on_event, concurrency=concurrency, clock=self.poller.clock
+            journal,
+            self.poller,
+            on_event=on_event,
+            concurrency=concurrency,
+            clock=self.poller.clock,
+            leases=Leases(journal, owner=owner),
         )
         self.timer: Callable[[], float] = time.perf_counter
         """Times the listings (each side's latency in `status()`); a test or snapshot freezes it."""
@@ -85,6 +92,7 @@ class SyncSession:
         await self.aclose()
 
     async def aclose(self) -> None:
+        await self.runner.aclose()
         await self.poller.aclose()
         await close_credentials(self.pairs)  # Entra ID credentials hold HTTP sessions of their own
         await self.client.aclose()
@@ -180,7 +188,7 @@ class SyncSession:
         job records."""
         batches = [(pair, self.runner.create_jobs(pair, plan, source=source)) for pair, plan in plans]
         results = await asyncio.gather(*(self.runner.run(pair, jobs) for pair, jobs in batches if jobs))
-        return [job for batch in results for job in batch]
+        return self._own(job for batch in results for job in batch)
 
     async def resume(self, jobs: list[Job] | None = None) -> list[Job]:
         """Finish the journaled jobs of this profile that were in flight (or the ones given)."""
@@ -191,7 +199,12 @@ class SyncSession:
         results = await asyncio.gather(
             *(self.runner.run(self.pair(service), batch) for service, batch in by_service.items())
         )
-        return [job for batch in results for job in batch]
+        return self._own(job for batch in results for job in batch)
+
+    def _own(self, jobs: Iterable[Job]) -> list[Job]:
+        """The jobs this process carried out (those another live process holds are in
+        `runner.elsewhere`, said so and left alone)."""
+        return [job for job in jobs if job.id not in self.runner.elsewhere]
 
 
 async def _apply_blockers(target: object, plan: Plan) -> None:
