@@ -30,7 +30,7 @@ from regionsync.emulator.di_versions import (
     ApiVersionSpec,
     AssetKindSpec,
 )
-from regionsync.emulator.paging import next_link, page
+from regionsync.emulator.paging import next_link, page, page_table
 from regionsync.emulator.prebuilt import is_prebuilt, prebuilt_details, prebuilt_summary
 from regionsync.emulator.problems import Problem, ProblemError
 from regionsync.emulator.responses import copy_poll_headers, empty_response, json_object, json_response
@@ -127,14 +127,19 @@ def _ready_asset(r: Request3, kind: AssetKindSpec, asset_id: str) -> DocAsset:
     return asset
 
 
+def _is_ready(asset: DocAsset) -> bool:
+    return asset.status == "ready"
+
+
 async def list_assets(r: Request3, collection: str) -> Response:
     kind = _kind(r.version, collection)
-    items: list[dict[str, Any]] = []
-    if kind.kind == "model":
-        items.extend(prebuilt_summary(model_id, r.version.api_version) for model_id in r.version.prebuilt)
-    ready = [a for a in r.call.resource.assets(kind.kind).values() if a.status == "ready"]
-    entries: list[DocAsset | dict[str, Any]] = [*items, *ready]
-    chunk, following = page(entries, r.call.request.query_params.get("nextLink"))
+    prebuilt = r.version.prebuilt if kind.kind == "model" else ()
+    chunk, following = page_table(
+        r.call.resource.assets(kind.kind),
+        r.call.request.query_params.get("nextLink"),
+        keep=_is_ready,
+        lead=[prebuilt_summary(model_id, r.version.api_version) for model_id in prebuilt],
+    )
     body: dict[str, Any] = {
         "value": [e if isinstance(e, dict) else render_asset(e, r.version, details=False) for e in chunk]
     }

@@ -25,7 +25,7 @@ from regionsync.emulator import copies, problems, tokens
 from regionsync.emulator.app import Call, ServiceFamily
 from regionsync.emulator.clock import format_timestamp
 from regionsync.emulator.di_versions import RECORDED_FACTS
-from regionsync.emulator.paging import next_link, page
+from regionsync.emulator.paging import next_link, page_table
 from regionsync.emulator.problems import Problem, ProblemError
 from regionsync.emulator.responses import copy_poll_headers, empty_response, json_object, json_response
 from regionsync.emulator.state import LegacyModel, Operation
@@ -59,6 +59,10 @@ def _model(call: Call, model_id: str) -> LegacyModel:
     return found
 
 
+def _listed(model: LegacyModel) -> bool:
+    return True
+
+
 async def list_models(call: Call) -> Response:
     resource = call.resource
     op = call.request.query_params.get("op", "full").lower()
@@ -71,8 +75,9 @@ async def list_models(call: Call) -> Response:
     }
     if op == "summary":
         return json_response({"summary": summary})
-    models = list(resource.legacy_models.values())
-    chunk, following = page(models, call.request.query_params.get("nextLink"))
+    chunk, following = page_table(
+        resource.legacy_models, call.request.query_params.get("nextLink"), keep=_listed
+    )
     link = (
         ""
         if following is None

@@ -2,22 +2,28 @@
 
 The continuation is an opaque token in the `nextLink` query parameter of the URL; a client only
 follows the link. A malformed token is refused with 400.
+
+`page` slices a list built for the request (operations, small lists). `page_table` reads a resource's
+`AssetTable` from the token's slot position on, so a page of models costs O(page) however many the
+resource holds: listing 50,000 models is 500 pages of 100, not 500 rebuilds of a 50,000-item list.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 from urllib.parse import urlencode
 
+from regionsync.emulator.asset_table import AssetTable, HasStatus
 from regionsync.emulator.problems import ProblemError, invalid_parameter
 
 PAGE_SIZE = 100
 """Items per page of every list (models, classifiers, operations, v2.1 models)."""
 
 T = TypeVar("T")
+V = TypeVar("V", bound=HasStatus)
 
 
 def encode_token(offset: int) -> str:
@@ -44,6 +50,30 @@ def page(items: Sequence[T], token: str | None, size: int = PAGE_SIZE) -> tuple[
     chunk = items[offset : offset + size]
     following = offset + size
     return chunk, (following if following < len(items) else None)
+
+
+def page_table(
+    table: AssetTable[V],
+    token: str | None,
+    *,
+    keep: Callable[[V], bool],
+    lead: Sequence[T] = (),
+    size: int = PAGE_SIZE,
+) -> tuple[list[T | V], int | None]:
+    """A page of `lead` (e.g. prebuilt models, listed first) then of the table's entries that `keep`
+    accepts, and the position of the next page (None when nothing follows). Positions count `lead`,
+    then the table's slots."""
+    position = decode_token(token)
+    chunk: list[T | V] = list(lead[position : position + size])
+    following: int | None = None
+    for slot, value in table.from_position(position - len(lead)):
+        if not keep(value):
+            continue
+        if len(chunk) == size:
+            following = len(lead) + slot
+            break
+        chunk.append(value)
+    return chunk, following
 
 
 def next_link(url: str, query: dict[str, str], offset: int) -> str:

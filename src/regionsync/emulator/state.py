@@ -1,6 +1,7 @@
 """The records the emulated world holds: resources, their assets, copy authorizations, operations.
 
-Plain dataclasses without behaviour beyond small views; `World` (world.py) owns and changes them,
+Plain dataclasses without behaviour beyond small views (assets live in `AssetTable`s, dicts that
+page in O(page)); `World` (world.py) owns and changes them,
 the route modules render them. Keys live only on `Resource.keys` and never appear in a repr.
 Content Understanding records live in cu_state.py, Language authoring records in
 language_state.py; a `Resource` holds whichever its service has.
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from regionsync.emulator.asset_table import AssetTable
 from regionsync.emulator.cu_state import Analyzer, AnalyzerOperation
 from regionsync.emulator.language_state import LanguageJob, Project
 from regionsync.emulator.problems import Problem
@@ -75,9 +77,9 @@ class Resource:
     keys: list[str] = field(repr=False)
     custom_model_limit: int = 250
     encrypted: bool = False
-    models: dict[str, DocAsset] = field(default_factory=dict, repr=False)
-    classifiers: dict[str, DocAsset] = field(default_factory=dict, repr=False)
-    legacy_models: dict[str, LegacyModel] = field(default_factory=dict, repr=False)
+    models: AssetTable[DocAsset] = field(default_factory=AssetTable, repr=False)
+    classifiers: AssetTable[DocAsset] = field(default_factory=AssetTable, repr=False)
+    legacy_models: AssetTable[LegacyModel] = field(default_factory=AssetTable, repr=False)
     operations: dict[str, Operation] = field(default_factory=dict, repr=False)
     analyzers: dict[str, Analyzer] = field(default_factory=dict, repr=False)
     model_deployments: dict[str, str] = field(default_factory=dict, repr=False)
@@ -86,13 +88,12 @@ class Resource:
     projects: dict[str, Project] = field(default_factory=dict, repr=False)
     language_jobs: dict[str, LanguageJob] = field(default_factory=dict, repr=False)
 
-    def assets(self, kind: AssetKindName) -> dict[str, DocAsset]:
+    def assets(self, kind: AssetKindName) -> AssetTable[DocAsset]:
         return self.models if kind == "model" else self.classifiers
 
     def custom_model_count(self) -> int:
         """Ready custom models, v3+ and v2.1 together (they share one limit)."""
-        ready = sum(1 for m in self.models.values() if m.status == "ready")
-        return ready + sum(1 for m in self.legacy_models.values() if m.status == "ready")
+        return self.models.ready + self.legacy_models.ready
 
     def reserved_model_count(self) -> int:
         """Custom models that hold a slot of the limit: ready ones and those being copied in."""
