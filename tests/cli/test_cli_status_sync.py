@@ -14,7 +14,7 @@ def test_status_is_a_diff_with_exit_code_1_then_0_after_sync(cli: Cli, emulator:
     out = result.stdout
     assert "→ missing" in out and "← extra" in out
     assert "invoice" in out and "old-forms" in out
-    assert "failover readiness 0/2" in out
+    assert "failover readiness 0/2" in result.stderr  # in a pipe the heading goes to stderr
 
     synced = cli.run("sync", "--yes")
     assert synced.returncode == 0, synced.stdout + synced.stderr
@@ -46,7 +46,8 @@ def test_dry_run_and_plan_change_nothing(cli: Cli, emulator: Emulator) -> None:
     assert sorted(c["name"] for c in p["copies"]) == ["invoice", "receipt"]
     assert p["quota"] == {"count": 1, "limit": 250}
     dry = cli.run("sync", "--dry-run")
-    assert dry.returncode == 1 and "2 to copy" in dry.stdout
+    assert dry.returncode == 1 and "2 to copy" in dry.stderr  # plain: the heading on stderr
+    assert dry.stdout.count("copy model ") == 2
     assert emulator.asset_names(SECONDARY) == ["old-forms"]
     assert not cli.journal.exists() or json.loads(cli.run("jobs", "list", "--json").stdout)["jobs"] == []
 

@@ -43,6 +43,22 @@ SERVICE_OPTION = typer.Option(
     show_default=False,
 )
 JSON_OPTION = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
+PLAIN_OPTION = typer.Option(
+    False,
+    "--plain",
+    help="One line per item, no table (the default when stdout is not a terminal).",
+)
+
+
+def plain_output(flag: bool) -> bool:
+    """Plain lines instead of tables: asked for with --plain, or stdout is a pipe or a file."""
+    return flag or not os.isatty(1)
+
+
+def print_lines(lines: list[str], *, err: bool = False) -> None:
+    """Print plain lines as they are: never wrapped, cut or styled."""
+    for line in lines:
+        typer.echo(line, err=err)
 
 
 def parse_service(value: str | Service | None) -> Service | None:

@@ -19,11 +19,14 @@ import typer
 from regionsync.cli.common import (
     CONFIG_OPTION,
     JSON_OPTION,
+    PLAIN_OPTION,
     PROFILE_OPTION,
     SERVICE_OPTION,
     console,
     load_context,
     parse_service,
+    plain_output,
+    print_lines,
 )
 
 if TYPE_CHECKING:
@@ -208,12 +211,67 @@ def results_table(results: list[ProbeResult]) -> Table:
     return table
 
 
+def _verdict(r: ProbeResult) -> str:
+    if r.ok:
+        return "✓ ok"
+    if r.reachable is False:
+        return "✗ unreachable"
+    if r.key_accepted is False:
+        return "✗ key-rejected"
+    if r.api_version_answered is False:
+        return "✗ api-version"
+    return "✗ problem"
+
+
+def result_lines(results: list[ProbeResult]) -> list[str]:
+    """One line per endpoint: `<glyph> <verdict> <service> <side> <region> <endpoint>  <facts>  <problem>`."""
+    lines = []
+    for r in results:
+        line = f"{_verdict(r)} {r.service} {r.side} {r.region} {r.endpoint}  {_facts(r)}"
+        lines.append(line + (f"  {' '.join(r.problem.split())}" if r.problem else ""))
+    return lines
+
+
+def _facts(r: ProbeResult) -> str:
+    facts = []
+    if r.latency_ms is not None:
+        facts.append(f"{r.latency_ms:.0f} ms")
+    facts.append(f"api {r.api_version}")
+    if r.custom_count is not None:
+        facts.append(f"quota {r.custom_count}/{r.custom_limit}")
+    return " · ".join(facts)
+
+
+def compact_table(results: list[ProbeResult]) -> Table:
+    """The probe at a terminal, in 80 columns: the endpoint and the problem on lines of their own."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="regionsync probe", title_justify="left", show_lines=True)
+    table.add_column("service · side", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("details", overflow="fold")
+    for r in results:
+        verdict = _verdict(r)
+        details = Text(r.endpoint)
+        details.append("\n" + _facts(r), style="dim")
+        if r.problem:
+            details.append("\n" + r.problem)
+        table.add_row(
+            f"{r.service}\n{r.side} {r.region}",
+            Text(verdict, style="green" if r.ok else "red"),
+            details,
+        )
+    return table
+
+
 def run_probe(
     config: Path | None,
     profile: str | None,
     service: str | None,
     *,
     json_output: bool,
+    plain: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
     """Load the profile, probe it, print the results; the exit code (0 all fine, 1 a problem)."""
@@ -239,8 +297,11 @@ def run_probe(
     results = asyncio.run(go())
     if json_output:
         typer.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False))
+    elif plain_output(plain):
+        print_lines(result_lines(results))
     else:
-        console().print(results_table(results))
+        out = console()
+        out.print(results_table(results) if out.width >= 140 else compact_table(results))
     return 0 if results and all(r.ok for r in results) else 1
 
 
@@ -249,6 +310,7 @@ def probe(
     profile: str | None = PROFILE_OPTION,
     service: str | None = SERVICE_OPTION,
     json_output: bool = JSON_OPTION,
+    plain: bool = PLAIN_OPTION,
 ) -> None:
     """Check every endpoint of the profile: reachable, key accepted, latency, API version, quota.
 
@@ -260,4 +322,4 @@ def probe(
 
       regionsync probe --profile contoso --service document-intelligence --json
     """
-    raise typer.Exit(run_probe(config, profile, service, json_output=json_output))
+    raise typer.Exit(run_probe(config, profile, service, json_output=json_output, plain=plain))

@@ -18,6 +18,7 @@ import typer
 from regionsync.cli.common import (
     CONFIG_OPTION,
     JSON_OPTION,
+    PLAIN_OPTION,
     console,
     err_console,
     exit_with,
@@ -428,6 +429,7 @@ def test(
     service: str | None = typer.Option(None, "--service", help="Only this service.", show_default=False),
     config: Path | None = CONFIG_OPTION,
     json_output: bool = JSON_OPTION,
+    plain: bool = PLAIN_OPTION,
 ) -> None:
     """Probe the profile's endpoints: reachable, key accepted, latency, API version, quota.
 
@@ -437,7 +439,7 @@ def test(
     """
     from regionsync.cli.probe import run_probe
 
-    raise typer.Exit(run_probe(config, name, service, json_output=json_output))
+    raise typer.Exit(run_probe(config, name, service, json_output=json_output, plain=plain))
 
 
 @profile_app.command("remove")

@@ -270,3 +270,74 @@ def job_detail(job: Job) -> Group:
         )
     lines.append(table)
     return Group(*lines)
+
+
+# --- plain output: one line per item (rclone `check` style), for pipes, grep and `--plain` -------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def status_summary(status: ServiceStatus) -> str:
+    """The service's heading in plain output (stderr): service, direction, readiness."""
+    return (
+        f"{status.service.value} ({status.api_version}) {status.source.label} → {status.target.label}: "
+        f"{status.readiness.words(status.source.label, status.target.label)}"
+    )
+
+
+def status_lines(status: ServiceStatus) -> list[str]:
+    """`<glyph> <status> <kind> <name>  <reason>`, one line per asset, nothing cut."""
+    return [
+        _one_line(f"{p.status.glyph} {p.status.value} {p.kind.value} {p.name}") + f"  {_one_line(p.reason)}"
+        for p in status.pairs
+    ]
+
+
+def plan_summary(plan: Plan) -> str:
+    """The plan's heading in plain output (stderr)."""
+    head = (
+        f"{plan.service.value} ({plan.api_version}) {plan.source.label} → {plan.target.label}: "
+        f"{len(plan.copies)} to copy, {len(plan.refusals)} refused, {plan.in_sync} in sync, "
+        f"{plan.extra} extra, {plan.copying} copying"
+    )
+    if plan.quota and plan.quota.limited and plan.quota.custom_limit is not None:
+        head += f"; target quota {plan.quota.custom_count}/{plan.quota.custom_limit}"
+    return head
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    """`copy|replace <kind> <name> → <target id>  <why>` and `refused <kind> <name>  <why> — <todo>`,
+    one line each; URLs and request bodies are never cut."""
+    lines = []
+    for c in plan.copies:
+        action = "replace" if c.replace else "copy"
+        lines.append(f"{action} {c.kind.value} {c.name} → {c.target_id or '(new id)'}  {_one_line(c.reason)}")
+    for r in plan.refusals:
+        todo = f" — {_one_line(r.todo)}" if r.todo else ""
+        lines.append(f"refused {r.kind.value} {r.name}  {_one_line(r.why)}{todo}")
+    return lines
+
+
+def jobs_lines(jobs: list[Job]) -> list[str]:
+    """`<id> <state> <kind> <asset> <from>→<to> <step n/N name> <updated>  <error>`, one line per job."""
+    lines = []
+    for job in jobs:
+        step = f"step {job.steps[-1].index} {job.steps[-1].name}" if job.steps else "step -"
+        line = (
+            f"{job.id} {job.state.value} {job.kind.value} {job.asset_name} "
+            f"{job.source_side.value}→{job.source_side.other.value} {step} {stamp(job.updated)}"
+        )
+        lines.append(line + (f"  {_one_line(job.error)}" if job.error else ""))
+    return lines
+
+
+def print_jobs(jobs: list[Job], *, plain: bool = False) -> None:
+    """`jobs list`: one line per job in a pipe (or with --plain), else the table."""
+    from regionsync.cli.common import console, plain_output, print_lines
+
+    if plain_output(plain):
+        print_lines(jobs_lines(jobs))
+    else:
+        console().print(jobs_table(jobs))
