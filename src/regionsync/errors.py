@@ -489,6 +489,21 @@ def _fix_key(profile: str, service: str, side: str) -> str:
     return " ".join(words)
 
 
+def service_detail(error: RegionSyncError) -> dict[str, Any]:
+    """What a journaled step keeps of a failure: the service's own code, status, message and request
+    id beside our what / why / what to do (`jobs show`, its JSON and the details modal read it)."""
+    said = {
+        "code": error.code,
+        "status": error.status,
+        "message": error.raw_message,
+        "request_id": error.request_id,
+        "what": error.what,
+        "why": error.why,
+        "todo": error.todo,
+    }
+    return {"error": {k: v for k, v in said.items() if v not in (None, "")}}
+
+
 class _Fill(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

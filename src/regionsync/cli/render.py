@@ -269,7 +269,27 @@ def job_detail(job: Job) -> Group:
             s.error or "",
         )
     lines.append(table)
+    for s in job.steps:
+        said = s.detail.get("error") if isinstance(s.detail, dict) else None
+        if isinstance(said, dict):
+            lines.extend(_service_words(s.index, s.name, said))
     return Group(*lines)
+
+
+def _service_words(index: int, name: str, said: dict[str, Any]) -> list[Text]:
+    """A failed step in full, once: what, why, what to do, and the service's own code and message."""
+    out = [Text(f"step {index} {name}: {said.get('what', '')}", style="bold")]
+    if said.get("why"):
+        out.append(Text(f"  Why: {said['why']}"))
+    if said.get("todo"):
+        out.append(Text(f"  What to do: {said['todo']}"))
+    if said.get("message") or said.get("code"):
+        status = f" (HTTP {said['status']})" if said.get("status") else ""
+        words = f"  Service said{status}: [{said.get('code', '')}] {said.get('message', '')}"
+        out.append(Text(words.rstrip()))
+    if said.get("request_id"):
+        out.append(Text(f"  Request id: {said['request_id']}", style="dim"))
+    return out
 
 
 # --- plain output: one line per item (rclone `check` style), for pipes, grep and `--plain` -------------

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from regionsync.domain import Asset, AssetKind, Job, JobOptions, JobState, ProgressEvent, Side, Step
-from regionsync.errors import RegionSyncError, Remedy, leaves_job_open
+from regionsync.errors import RegionSyncError, Remedy, leaves_job_open, service_detail
 from regionsync.services.base import OperationStatus, Peer
 from regionsync.sync.journal import Journal
 from regionsync.sync.leases import Heartbeat, Holder, Leases
@@ -38,7 +38,6 @@ ProgressSink = Callable[[ProgressEvent], None]
 
 MAX_RESTARTS = 2
 """How often a job starts over after a call whose answer was lost and which did not take effect."""
-
 
 
 class Runner:
@@ -266,14 +265,24 @@ class Runner:
                 outcome = await spec.run(ctx)
             except RegionSyncError as exc:
                 if exc.code == "OutcomeUnknown" and spec.recover is not None:
-                    self.journal.finish_step(job.id, index, state=JobState.RUNNING, error=exc.one_line())
+                    self.journal.finish_step(
+                        job.id,
+                        index,
+                        state=JobState.RUNNING,
+                        error=exc.one_line(),
+                        detail=service_detail(exc),
+                    )
                     outcome = await spec.recover(ctx)
                     if outcome is None:
                         # It did not take effect: start again (a fresh authorization), a few times at most.
                         restarts = ctx.memory.get("restarts", 0)
                         if restarts >= MAX_RESTARTS:
                             self.journal.finish_step(
-                                job.id, index, state=JobState.FAILED, error=exc.one_line()
+                                job.id,
+                                index,
+                                state=JobState.FAILED,
+                                error=exc.one_line(),
+                                detail=service_detail(exc),
                             )
                             raise
                         ctx.memory["restarts"] = restarts + 1
@@ -285,7 +294,9 @@ class Runner:
                     # Lost or refused by a dark region: the row stays open (its outcome unknown), so
                     # a resume looks before it acts again; a refusal by the service ends the step.
                     state = JobState.RUNNING if leaves_job_open(exc) else JobState.FAILED
-                    self.journal.finish_step(job.id, index, state=state, error=exc.one_line())
+                    self.journal.finish_step(
+                        job.id, index, state=state, error=exc.one_line(), detail=service_detail(exc)
+                    )
                     raise
         if outcome.target_id and outcome.target_id != ctx.job.target_id:
             self._set_target_id(ctx, outcome.target_id)
@@ -348,12 +359,19 @@ class Runner:
         except RegionSyncError as exc:
             # A transient failure leaves the step open: the operation still runs on the service.
             state = JobState.RUNNING if exc.retryable else JobState.FAILED
-            self.journal.finish_step(job.id, index, state=state, error=exc.one_line())
+            self.journal.finish_step(
+                job.id, index, state=state, error=exc.one_line(), detail=service_detail(exc)
+            )
             raise
         if status.state is not JobState.SUCCEEDED:
             error = status.error.one_line() if status.error else status.state.value
             self.journal.finish_step(
-                job.id, index, state=JobState.FAILED, percent=status.percent, error=error
+                job.id,
+                index,
+                state=JobState.FAILED,
+                percent=status.percent,
+                error=error,
+                detail=service_detail(status.error) if status.error else None,
             )
         return status
 
