@@ -8,7 +8,11 @@ from textual.worker import WorkerState
 from tui_support import SIZE, Dashboard, screen_text, settle
 
 from regionsync.domain import AssetKind, JobState, Service, Side, SyncStatus
+from regionsync.emulator import EmulatorTransport
+from regionsync.sync.leases import Owner
+from regionsync.sync.session import SyncSession
 from regionsync.tui.model import row_key
+from regionsync.tui.screens.jobs import JobsScreen
 
 DI = Service.DOCUMENT_INTELLIGENCE
 
@@ -129,3 +133,75 @@ async def test_secondary_down_mid_sync_leaves_jobs_interrupted_and_the_next_star
     assert {j.id for j in done} == {j.id for j in jobs} and {j.state for j in done} == {JobState.SUCCEEDED}
     target = world.resources["contoso-di-wus2"]
     assert {"purchase-order", "w2-2023"} <= set(target.models) and "mail-sorter" in target.classifiers
+
+
+def _cron_session(dashboard: Dashboard, owner: Owner) -> SyncSession:
+    """Another regionsync process on the same journal (a cron sync on host ops-2)."""
+    return SyncSession(
+        dashboard.profile_name,
+        dashboard.profile(),
+        journal=dashboard.journal(),
+        transport=EmulatorTransport(dashboard.world),
+        owner=owner,
+    )
+
+
+OTHER = Owner(host="ops-2", pid=77, started="j1")
+
+
+def _copies_of(dashboard: Dashboard, name: str) -> int:
+    ops = dashboard.world.resources[dashboard.primary].operations.values()
+    return sum(1 for op in ops if op.source_asset_id == name)
+
+
+async def test_a_job_another_process_runs_is_followed_from_the_journal_never_run_here(
+    dashboard: Dashboard,
+) -> None:
+    cron = _cron_session(dashboard, OTHER)
+    [(pair, plan)] = await cron.plan(only=["w2-2023"])
+    [held] = cron.runner.create_jobs(pair, plan)  # a cron sync on another host holds this job
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.main_screen
+        assert main is not None
+        line = main.jobs_panel.lines[held.id]
+        assert "run by pid 77 on host ops-2" in line.target and not line.state.finished
+        assert _copies_of(dashboard, "w2-2023") == 0, "the dashboard never carries out another's job"
+        await app.run_action("jobs")
+        await settle(pilot)
+        assert isinstance(app.screen, JobsScreen)
+        await pilot.press("x")  # cancel: the owner stops it at its next step or poll
+        await settle(pilot)
+        [done] = await cron.runner.run(pair, [held])
+        assert done.state is JobState.CANCELED, done.error
+        app._follow_elsewhere()
+        await pilot.pause()
+        assert main.jobs_panel.lines[held.id].state is JobState.CANCELED
+    await cron.aclose()
+    assert _copies_of(dashboard, "w2-2023") == 0
+
+
+async def test_r_on_the_jobs_screen_resumes_an_interrupted_job(dashboard: Dashboard) -> None:
+    world = dashboard.world
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        select_row = app.main_screen.active_table if app.main_screen else None
+        assert select_row is not None
+        await pilot.press("s")
+        await settle(pilot)
+        world.faults.set_outage("westus2", True)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        interrupted = dashboard.journal().list_jobs()
+        assert interrupted and {j.state for j in interrupted} == {JobState.INTERRUPTED}
+        world.faults.set_outage("westus2", False)
+        await app.run_action("jobs")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+    states = {j.id: j.state for j in dashboard.journal().list_jobs()}
+    assert JobState.SUCCEEDED in states.values(), "the selected job was resumed to success"
+    for job in interrupted:
+        assert _copies_of(dashboard, job.source_id) <= 1

@@ -31,7 +31,14 @@ from regionsync.errors import RegionSyncError
 from regionsync.tui.commands import RegionSyncCommands
 from regionsync.tui.emulator_controls import EmulatorControls
 from regionsync.tui.health import HealthMeter, Timer
-from regionsync.tui.messages import CopyIntent, InventoryRefreshed, JobProgress, JobsFinished, PlanReady
+from regionsync.tui.messages import (
+    CopyIntent,
+    InventoryRefreshed,
+    JobAction,
+    JobProgress,
+    JobsFinished,
+    PlanReady,
+)
 from regionsync.tui.model import (
     KIND_TITLES,
     DiffRow,
@@ -70,6 +77,8 @@ Now = Callable[[], datetime]
 JOURNAL_JOBS_AT_START = 20
 """How many journaled jobs the panel shows at start (every unfinished one, then the newest finished)."""
 JOBS_SCREEN_LIMIT = 500
+FOLLOW_EVERY = 2.0
+"""Seconds between looks at the journal for jobs another process runs (their live progress)."""
 HEAP_SWEEP_EVERY = 20
 """Refreshes between two full garbage collections (see `_settle_heap`)."""
 FOOTER_SETTLE = 0.08
@@ -176,6 +185,8 @@ class RegionSyncApp(App[None]):
         self.health: dict[Side, SideHealth] = {}
         self._pairs: dict[str, AssetPair] = {}
         self._live: dict[str, str] = {}
+        self._elsewhere: set[str] = set()
+        """Jobs another live process holds, followed from the journal."""
         """row key → id of the job copying it right now (progress overlays the listing)."""
         self._job_rows: dict[str, str] = {}
         self._job_info: dict[str, Job] = {}
@@ -253,6 +264,7 @@ class RegionSyncApp(App[None]):
             self.run_worker(self._resume(), group="resume", exit_on_error=False,
                             description="Resuming journaled jobs")
         self.set_interval(1.0, self._tick, name="elapsed")
+        self.set_interval(FOLLOW_EVERY, self._follow_elsewhere, name="follow-elsewhere")
 
     async def on_unmount(self) -> None:
         gc.unfreeze()  # what `_settle_heap` froze is ordinary garbage again once the app is gone
@@ -529,10 +541,63 @@ class RegionSyncApp(App[None]):
             self._live.pop(row_key(job.service, job.kind, job.asset_name), None)
         self.start_refresh()
 
-    async def _resume(self) -> None:
+    async def _resume(self, jobs: list[Job] | None = None) -> None:
         assert self.session is not None
-        jobs = await self.session.resume()
-        self.post_message(JobsFinished(jobs))
+        done = await self.session.resume(jobs)
+        self.post_message(JobsFinished(done))
+        self._follow_elsewhere()
+
+    @on(JobAction)
+    def _job_action(self, message: JobAction) -> None:
+        """`r` / `x` on the jobs screen: resume the job here, or ask for it to be canceled (its owner —
+        this process or another — stops it at its next step or poll; nobody's job ends at once)."""
+        session = self.session
+        if session is None:
+            return
+        job = session.journal.get_job(message.job_id)
+        if job is None or job.state.finished:
+            return
+        if message.action == "cancel":
+            outcome, holder = session.runner.leases.request_cancel(job.id)
+            words = {
+                "canceled": f"Canceled {job.asset_name}: nothing was running it.",
+                "requested": f"Cancel asked: {holder.owner.words() if holder else 'its owner'} stops "
+                f"{job.asset_name} at its next step.",
+            }.get(outcome, f"{job.asset_name} had already ended.")
+            self.notify(words, title="jobs cancel")
+            self._follow_elsewhere()
+            return
+        holder = session.runner.leases.holder(job)
+        if holder is not None:
+            self.notify(holder.words(), title="running elsewhere", severity="warning")
+            return
+        self.run_worker(
+            self._resume([job]), group="resume", exit_on_error=False, description="Resuming a job"
+        )
+
+    def _follow_elsewhere(self) -> None:
+        """Jobs another live regionsync runs (a cron sync, a watch): shown in the panel with their
+        progress as the journal has it, never carried out here."""
+        session, main = self.session, self.main_screen
+        if session is None or main is None:
+            return
+        mine = session.runner.heartbeat.jobs
+        now = self.now()
+        followed = set(self._elsewhere)
+        self._elsewhere.clear()
+        for job in session.journal.unfinished_jobs(session.profile_name):
+            holder = None if job.id in mine else session.runner.leases.holder(job)
+            if holder is None:
+                continue
+            self._elsewhere.add(job.id)
+            line = job_line(job, f"{self._target_label(job)} · run by {holder.owner.words()}")
+            main.jobs_panel.upsert(line, now)
+            self._live[row_key(job.service, job.kind, job.asset_name)] = job.id
+        for job_id in followed - self._elsewhere:  # ended (or let go) since the last look
+            ended = session.journal.get_job(job_id)
+            if ended is not None:
+                main.jobs_panel.upsert(job_line(ended, self._target_label(ended)), now)
+                self._live.pop(row_key(ended.service, ended.kind, ended.asset_name), None)
 
     def _tick(self) -> None:
         main = self.main_screen

@@ -71,3 +71,11 @@ class JobsFinished(Message):
     """A batch of jobs (a copy, a sync or the resume at start) came to an end."""
 
     jobs: list[Job]
+
+
+@dataclass
+class JobAction(Message):
+    """The jobs screen asks for something to be done to one job: `resume` or `cancel`."""
+
+    action: str
+    job_id: str

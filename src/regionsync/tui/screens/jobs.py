@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from regionsync.domain import Job, JobState
+from regionsync.tui.messages import JobAction
 from regionsync.tui.screens.details import job_text
 
 _STATE_STYLE = {
@@ -41,6 +42,8 @@ class JobsScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,j", "close", "Close", tooltip="Back to the diff.", id="jobs-close"),
+        Binding("r", "job('resume')", "Resume", tooltip="Continue the selected job.", id="resume"),
+        Binding("x", "job('cancel')", "Cancel job", tooltip="Cancel the selected job.", id="cancel"),
     ]
 
     def __init__(self, jobs: list[Job]) -> None:
@@ -77,6 +80,27 @@ class JobsScreen(ModalScreen[None]):
     def _show(self, event: DataTable.RowHighlighted) -> None:
         job = self.jobs.get(str(event.row_key.value))
         self.query_one("#job-steps", Static).update(job_text(job))
+        self.refresh_bindings()
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def selected(self) -> Job | None:
+        table = self.query_one(DataTable)
+        if not self.jobs or table.cursor_row < 0:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+        return self.jobs.get(str(key.value))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "job":
+            job = self.selected() if self.is_mounted else None
+            return job is not None and not job.state.finished
+        return True
+
+    def action_job(self, what: str) -> None:
+        """Resume or cancel the selected job: the app does it (the journal and the runner are its)."""
+        job = self.selected()
+        if job is not None and not job.state.finished:
+            self.app.post_message(JobAction(what, job.id))
+            self.dismiss(None)
