@@ -116,9 +116,38 @@ def advice_text(details: AssetDetails) -> Text:
     out = Text()
     for error in details.errors.values():
         out.append(error.explain() + "\n", style="red")
-    if details.pair.status is SyncStatus.FAILED and details.last_job is not None and details.last_job.error:
-        out.append(f"The last copy failed: {details.last_job.error}\n", style="red")
+    job = details.last_job
+    if details.pair.status is SyncStatus.FAILED and job is not None and job.error:
+        said = service_words(job)
+        if said is None:
+            out.append(f"The last copy failed: {job.error}\n", style="red")
+        else:
+            out.append_text(said)
     out.append(_ADVICE[details.pair.status])
+    return out
+
+
+def service_words(job: Job) -> Text | None:
+    """The job's failed step in full, once: what, why, what to do, then the service's own code and
+    message (journaled in the step's detail); None when no step kept them."""
+    said: dict[str, object] | None = None
+    for step in job.steps:
+        found = step.detail.get("error")
+        if isinstance(found, dict):
+            said = found
+    if said is None:
+        return None
+    out = Text()
+    out.append(f"The last copy failed: {said.get('what', '')}\n", style="bold red")
+    if said.get("why"):
+        out.append(f"Why: {said['why']}\n")
+    if said.get("todo"):
+        out.append(f"What to do: {said['todo']}\n")
+    if said.get("message") or said.get("code"):
+        status = f" (HTTP {said['status']})" if said.get("status") else ""
+        out.append(f"Service said{status}: [{said.get('code', '')}] {said.get('message', '')}\n", style="red")
+    if said.get("request_id"):
+        out.append(f"Request id: {said['request_id']}\n", style="dim")
     return out
 
 
