@@ -154,7 +154,10 @@ class FakeOperation:
 
 
 def make_poller(sim: SimClock, **kw: Any) -> Poller:
+    """A poller on `sim`. Its first look without a Retry-After is at `default_interval` (a fixed tick,
+    what most tests here reason about) unless a test sets `first_look`."""
     kw.setdefault("rng", random.Random(7))
+    kw.setdefault("first_look", kw.get("default_interval", 5.0))
     return Poller(clock=sim, sleep=sim.sleep, **kw)
 
 
@@ -600,6 +603,47 @@ async def test_a_key_cannot_be_polled_twice_at_once() -> None:
     await poller.aclose()
 
 
+# -- without any Retry-After (Azure's copies send none): the first look and doubling ages ----------
+
+
+async def test_without_hints_a_short_batch_is_probed_early_and_then_polled_once_each() -> None:
+    sim = SimClock()
+    poller = make_poller(sim, first_look=0.5)  # the CLI's defaults: first look 0.5 s, interval 5 s
+    ops = [FakeOperation(sim, 1.5) for _ in range(16)]
+
+    await sim.run(asyncio.gather(*(poller.wait(op.request(f"copy{i}")) for i, op in enumerate(ops))))
+    early = [t for op in ops for t in op.polls if t < op.ends_at]
+    assert early == [ops[0].started + 0.5]  # one probe ("33 %"); the 15 others waited for its answer
+    assert sum(len(op.polls) for op in ops) == 17
+    assert all(0 <= op.polls[-1] - op.ends_at <= 0.05 * 1.5 for op in ops)  # not a 5 s tick late
+    await poller.aclose()
+
+
+async def test_without_hints_or_percentages_the_probe_looks_at_doubling_ages() -> None:
+    sim = SimClock()
+    poller = make_poller(sim, first_look=0.5, default_interval=5.0)
+    probe = FakeOperation(sim, 3.0, percent=False)  # v2.1 copies tell no percentage
+    assert (await sim.run(poller.wait(probe.request("first")))).state is JobState.SUCCEEDED
+    assert [t - probe.started for t in probe.polls] == [0.5, 1.0, 2.0, 4.0]
+    slow = FakeOperation(sim, 40.0, percent=False)
+    other = make_poller(sim, first_look=0.5, default_interval=5.0)
+    await sim.run(other.wait(slow.request("slow")))
+    gaps = [after - before for before, after in itertools.pairwise(slow.polls)]
+    assert gaps[:4] == [0.5, 1.0, 2.0, 4.0] and set(gaps[4:]) == {5.0}  # then default_interval apart
+    await poller.aclose()
+    await other.aclose()
+
+
+async def test_without_hints_a_long_operation_costs_a_handful_of_looks() -> None:
+    sim = SimClock()
+    poller = make_poller(sim, first_look=0.5)
+    op = FakeOperation(sim, 300.0)  # "0 %" at the first looks, then a percentage to go by
+    assert (await sim.run(poller.wait(op.request("long")))).state is JobState.SUCCEEDED
+    assert len(op.polls) <= 9  # 0.5, 1, 2, 4 s ("1 %"), then at most max_interval (60 s) apart
+    assert 0 <= op.polls[-1] - op.ends_at <= 0.05 * 300.0
+    await poller.aclose()
+
+
 # -- against the real emulator, in process, on its frozen clock -----------------------------------
 
 API = {"api-version": "2024-11-30"}
@@ -720,6 +764,36 @@ async def test_emulated_copies_are_polled_at_their_end_and_never_before_retry_af
     assert poller.stats()["learnt"][copies.origin]["document-intelligence:model-copy"] == pytest.approx(
         6.0, rel=0.02
     )
+    await poller.aclose()
+
+
+async def test_emulated_copies_without_hints_are_learnt_from_one_early_probe() -> None:
+    sim, world, poller, client = emulated(48)
+    assert world.retry_hints is False  # the emulator's default, as Azure's recorded copies
+    gate = asyncio.Semaphore(8)
+    async with client() as http:
+        copies = EmulatedCopies(sim, http, world, 48)
+
+        async def copy(model_id: str) -> OperationStatus:
+            async with gate:
+                url, accepted, retry_after = await copies.start(model_id)
+                assert retry_after is None
+                request = PollRequest(
+                    key=f"job-{model_id}:poll",
+                    origin=copies.origin,
+                    kind="document-intelligence:model-copy",
+                    poll=copies.poll_of(model_id, url),
+                    started_at=accepted,
+                )
+                return await poller.wait(request)
+
+        results = await sim.run(asyncio.gather(*(copy(f"model-{i:03d}") for i in range(48))))
+
+    assert all(r.state is JobState.SUCCEEDED for r in results)
+    assert all(retry_after is None for polls in copies.polls.values() for _, retry_after in polls)
+    counts = [len(p) for p in copies.polls.values()]
+    assert max(counts) <= 3 and sum(counts) <= 1.1 * len(counts)  # an early probe, then ~1 poll a copy
+    assert sim() <= 1.05 * 6 * 6.0  # 6 rounds of 8 copies of 6 s: within 5 % of the ideal 36 s
     await poller.aclose()
 
 

@@ -18,10 +18,13 @@ What it guarantees:
 
 How it learns, per (origin, kind), how long operations take — so that most are polled once, just
 after they finish, instead of on a fixed tick:
-- Before anything is known, the first poll goes out at the Retry-After (else `default_interval`).
-  Only ONE such first poll (the probe) goes out per (origin, kind); operations due meanwhile wait
-  for its answer, and a "running, p %" answer at elapsed e predicts the whole duration (e·100/p),
-  which then schedules every first poll not yet sent.
+- Before anything is known, the first poll goes out at the Retry-After. Without one (Azure's copies
+  send none), it goes out `first_look` after the 202, and while it learns nothing (no percentage)
+  the next looks go out at doubling ages, up to `default_interval` apart: a short operation is
+  found done soon after its end, a long one costs a handful of looks. Only ONE such first poll (the
+  probe) goes out per (origin, kind); operations due meanwhile wait for its answer, and a
+  "running, p %" answer at elapsed e predicts the whole duration (e·100/p), which then schedules
+  every first poll not yet sent.
 - With an estimate, the first poll goes out at max(Retry-After deadline, start + estimate + 2 %).
 - After "running, p %" at elapsed e, the next poll goes out at the predicted end e·100/(p − ½) —
   an upper bound whatever the service's rounding, so the end is not polled too early; below 20 %
@@ -159,6 +162,7 @@ class Poller:
         sleep: Sleep = asyncio.sleep,
         per_endpoint: int = 8,
         default_interval: float = 5.0,
+        first_look: float = 0.5,
         max_interval: float = 60.0,
         rng: random.Random | None = None,
         min_interval: float = 0.05,
@@ -174,6 +178,7 @@ class Poller:
         self._sleep = sleep
         self._per_endpoint = per_endpoint
         self._default_interval = default_interval
+        self._first_look = min(first_look, default_interval)
         self._max_interval = max_interval
         self._min_interval = min_interval
         self._backoff_base = backoff_base
@@ -261,7 +266,7 @@ class Poller:
         req = op.req
         learnt = self._learnt[(req.origin, req.kind)]
         if learnt.duration is None:
-            fallback = req.retry_after if req.retry_after is not None else self._default_interval
+            fallback = req.retry_after if req.retry_after is not None else self._first_look
             return max(op.not_before, req.started_at + fallback)
         learnt.started += 1
         op.first_estimate = learnt.duration
@@ -300,7 +305,10 @@ class Poller:
             # Nothing learnt and no percent to go by: the service's own Retry-After is the best hint.
             delay = op.not_before - now
         else:
-            delay = self._default_interval
+            # Nor any hint: look again when the operation is twice as old (at most default_interval on);
+            # a look, not an expected end, so a long operation does not count as stalled.
+            delay = min(self._default_interval, elapsed)
+            expects_end = False
         if op.misses:
             # Running past its predicted end (stalled at 99 %?): predictions no longer hold, so
             # step back by a growing share of the elapsed time instead of polling in a tight loop.
