@@ -330,8 +330,7 @@ class RegionSyncApp(App[None]):
             return False
         for pair in self.session.pairs:
             if pair.service is row.service:
-                can = getattr(pair.primary, "can_copy", None)
-                return bool(can(row.kind)) if callable(can) else True
+                return pair.primary.can_copy(row.kind)
         return False
 
     def _bindings_changed(self) -> None:
