@@ -114,3 +114,44 @@ def test_kill_9_inside_a_language_step_then_resume_imports_and_trains_once(
     status = json.loads(cli.run("status", "--json").stdout)
     [asset] = [a for a in status["services"][0]["assets"] if a["name"] == "tickets"]
     assert asset["status"] == "in sync", asset["reason"]
+
+
+def test_kill_9_then_two_resumes_at_once_import_and_train_once(cli: Cli, emulator: Emulator) -> None:
+    """Two `jobs resume` after a crash (a cron and an operator at once): one carries the Language
+    job on, the other says who holds it and leaves it alone; one import, each label trained once."""
+    proc = cli.spawn("sync", "--yes", "--json")
+
+    def training() -> bool:
+        jobs = read_journal(cli.journal)
+        return bool(jobs) and jobs[0].latest is not None and jobs[0].latest.name == "train:v1"
+
+    wait_while_running(proc, training, what="the first training", timeout=60)
+    emulator.admin_post("clock", {"speed": 0})  # the training stands still until the test moves on
+    proc.send_signal(signal.SIGKILL)
+    out, err = proc.communicate(timeout=20)
+    cli.outputs += [out, err]
+
+    first = cli.spawn("jobs", "resume", "--json")
+    wait_while_running(first, lambda: _owner_pid(cli) == first.pid, what="the first resume's claim")
+    second = cli.run("jobs", "resume")
+    cli.outputs += [second.stdout, second.stderr]
+    assert second.returncode == 1 and f"tickets is being copied by pid {first.pid}" in second.stderr
+
+    emulator.admin_post("clock", {"speed": 1})
+    out, err = first.communicate(timeout=120)
+    cli.outputs += [out, err]
+    assert first.returncode == 0, out + err
+    assert len(target_jobs(emulator, "import")) == 1, "imported twice"
+    assert len(target_jobs(emulator, "train")) == 2, "a label trained twice"
+
+
+def _owner_pid(cli: Cli) -> int | None:
+    import sqlite3
+
+    if not cli.journal.exists():
+        return None
+    with sqlite3.connect(f"file:{cli.journal}?mode=ro", uri=True) as db:
+        row = db.execute(
+            "SELECT owner FROM jobs WHERE state NOT IN ('succeeded', 'failed', 'canceled')"
+        ).fetchone()
+    return json.loads(row[0])["pid"] if row and row[0] else None
