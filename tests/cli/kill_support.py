@@ -8,6 +8,7 @@ step is named authorize and running" or "an operation URL is recorded".
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import time
@@ -125,3 +126,14 @@ def wait_while_running(
             raise AssertionError(f"`{command}` ended (exit {proc.returncode}) before {what}")
         time.sleep(0.01)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def owner_pid(journal: Path) -> int | None:
+    """The pid the journal's open job is leased to (None: no open job, or nobody holds it)."""
+    if not journal.exists():
+        return None
+    with sqlite3.connect(f"file:{journal}?mode=ro", uri=True) as db:
+        row = db.execute(
+            "SELECT owner FROM jobs WHERE state NOT IN ('succeeded', 'failed', 'canceled')"
+        ).fetchone()
+    return int(json.loads(row[0])["pid"]) if row and row[0] else None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import Cli, Emulator, assert_no_secret, isolated_cli, serve_scenario
-from kill_support import read_journal, wait_while_running
+from kill_support import owner_pid, read_journal, wait_while_running
 
 pytestmark = pytest.mark.loopback
 
@@ -132,7 +132,7 @@ def test_kill_9_then_two_resumes_at_once_import_and_train_once(cli: Cli, emulato
     cli.outputs += [out, err]
 
     first = cli.spawn("jobs", "resume", "--json")
-    wait_while_running(first, lambda: _owner_pid(cli) == first.pid, what="the first resume's claim")
+    wait_while_running(first, lambda: owner_pid(cli.journal) == first.pid, what="the first resume's claim")
     second = cli.run("jobs", "resume")
     cli.outputs += [second.stdout, second.stderr]
     assert second.returncode == 1 and f"tickets is being copied by pid {first.pid}" in second.stderr
@@ -143,15 +143,3 @@ def test_kill_9_then_two_resumes_at_once_import_and_train_once(cli: Cli, emulato
     assert first.returncode == 0, out + err
     assert len(target_jobs(emulator, "import")) == 1, "imported twice"
     assert len(target_jobs(emulator, "train")) == 2, "a label trained twice"
-
-
-def _owner_pid(cli: Cli) -> int | None:
-    import sqlite3
-
-    if not cli.journal.exists():
-        return None
-    with sqlite3.connect(f"file:{cli.journal}?mode=ro", uri=True) as db:
-        row = db.execute(
-            "SELECT owner FROM jobs WHERE state NOT IN ('succeeded', 'failed', 'canceled')"
-        ).fetchone()
-    return json.loads(row[0])["pid"] if row and row[0] else None

@@ -10,28 +10,16 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 
 import pytest
 from cli_support import PRIMARY, SECONDARY, Cli, Emulator, write_profile
-from kill_support import copy_operations, read_journal, set_latency, wait_while_running
+from kill_support import copy_operations, owner_pid, read_journal, set_latency, wait_while_running
 
 pytestmark = pytest.mark.loopback
 
 V21 = "2.1"
 NAME = "payslips-2020"
-
-
-def _owner_pid(cli: Cli) -> int | None:
-    """The pid the journal's (only) open job is leased to, read without writing."""
-    if not cli.journal.exists():
-        return None
-    with sqlite3.connect(f"file:{cli.journal}?mode=ro", uri=True) as db:
-        row = db.execute(
-            "SELECT owner FROM jobs WHERE state NOT IN ('succeeded', 'failed', 'canceled')"
-        ).fetchone()
-    return json.loads(row[0])["pid"] if row and row[0] else None
 
 
 def _finish(proc: subprocess.Popen[str], cli: Cli, timeout: float = 90) -> tuple[str, str]:
@@ -86,7 +74,9 @@ def test_kill_9_then_two_resumes_at_once_copy_once_and_the_second_says_who_owns_
     _finish(proc, cli)
 
     first = cli.spawn("jobs", "resume")
-    wait_while_running(first, lambda: _owner_pid(cli) == first.pid, what="the first resume claiming the job")
+    wait_while_running(
+        first, lambda: owner_pid(cli.journal) == first.pid, what="the first resume claiming the job"
+    )
     second = cli.run("jobs", "resume")
     assert second.returncode == 1, second.stdout + second.stderr
     assert f"{NAME} is being copied by pid {first.pid} on host" in second.stderr

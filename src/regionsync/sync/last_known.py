@@ -74,24 +74,17 @@ class PairMemory:
         source_resource = self.resource[self.source]
         links: dict[tuple[str, str], Link] = {}
         for row in self.journal.lineage(service=self.service, resource_ids=self._both()):
-            if row.source_resource_id == source_resource:
-                link = Link(
-                    source_id=row.source_id,
-                    target_id=row.target_id,
-                    source_changed=row.source_changed,
-                    target_changed=row.target_changed,
-                    source_is_origin=True,
-                    copied_at=row.copied_at,
-                )
-            else:
-                link = Link(
-                    source_id=row.target_id,
-                    target_id=row.source_id,
-                    source_changed=row.target_changed,
-                    target_changed=row.source_changed,
-                    source_is_origin=False,
-                    copied_at=row.copied_at,
-                )
+            forward = row.source_resource_id == source_resource
+            ids = (row.source_id, row.target_id) if forward else (row.target_id, row.source_id)
+            times = (row.source_changed, row.target_changed)
+            link = Link(
+                source_id=ids[0],
+                target_id=ids[1],
+                source_changed=times[0] if forward else times[1],
+                target_changed=times[1] if forward else times[0],
+                source_is_origin=forward,
+                copied_at=row.copied_at,
+            )
             links[(link.source_id, link.target_id)] = link
         return links
 
