@@ -16,6 +16,7 @@ from regionsync.errors import RegionSyncError, bad_response, from_service_error
 
 if TYPE_CHECKING:
     from regionsync.services.http import ApiResponse, AzureHttp
+    from regionsync.services.recipe import CopyContext, StepSpec
 
 
 @dataclass(frozen=True)
@@ -89,17 +90,24 @@ class OperationStatus:
         return self.state.finished
 
 
-class AssetAdapter(Protocol):
-    """What the engine needs of one resource of one service family in one API version."""
+class ServiceAdapter(Protocol):
+    """What the engine and the dashboard need of one resource of one service family in one API
+    version, whatever way it copies. Every member has a default in `AdapterBase`."""
 
     service: Service
     api_version: str
     kinds: tuple[AssetKind, ...]
     """The asset kinds this API version can list (`can_copy(kind)` says which it can also copy)."""
-    copy_direction: Literal["target-authorizes", "source-grants"]
     copy_story: str
     """One sentence for confirmation screens: how a copy of this service is made."""
-    """Who issues the copy authorization: DI's target (`authorizeCopy`) or CU's source (`grant`)."""
+    keeps_ids: bool
+    """Whether a copy keeps the source's id on the target (False on DI v2.1: a new GUID)."""
+    replaces_in_place: bool
+    """Whether a copy overwrites a drifted target asset itself (CU, Language) instead of the engine
+    deleting it first (`delete_asset`)."""
+    has_copy_api: bool
+    """Whether the service copies an asset itself (`CopyApi`); False where a recipe of other calls
+    does (Language: export → import → train → deploy)."""
 
     def can_copy(self, kind: AssetKind) -> bool:
         """Whether this API version can copy `kind` (DI 2023-07-31 lists classifiers but cannot copy them)."""
@@ -117,10 +125,46 @@ class AssetAdapter(Protocol):
         """Custom asset count and limit (quota pre-flight)."""
         ...
 
+    async def poll(self, operation_url: str) -> OperationStatus:
+        """Read a long-running operation once (the URL is host-pinned by the HTTP layer)."""
+        ...
+
+    async def cancel_operation(self, operation_url: str) -> bool:
+        """Ask the service to stop a running operation (`jobs cancel`); False where the API has no
+        cancel for it (a copy already accepted then runs to its end on the service)."""
+        ...
+
+    async def delete_asset(self, kind: AssetKind, asset_id: str) -> bool:
+        """Delete an asset (only on the user's confirmed replace); False if it was already gone."""
+        ...
+
+    async def copy_blockers(self, sources: list[Asset]) -> dict[str, tuple[str, str]]:
+        """Called on the TARGET before a sync: (why, todo) by asset name for every planned copy of
+        `sources` that would fail here (CU: a missing model deployment); {} where none would."""
+        ...
+
+    def recipe(self, ctx: CopyContext) -> list[StepSpec]:
+        """Called on the SOURCE: the steps of a copy job (default: the standard recipe)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close what this side holds of its own (an Entra ID credential's HTTP sessions); the shared
+        HTTP client is its owner's to close."""
+        ...
+
+
+class CopyApi(Protocol):
+    """The copy capability: a service that copies an asset itself once authorized. `AdapterBase`'s
+    defaults refuse with a clear error, so a service without a copy API declares nothing here."""
+
+    copy_direction: Literal["target-authorizes", "source-grants"]
+    """Who issues the copy authorization: DI's target (`authorizeCopy`) or CU's source (`grant`)."""
+
     async def authorize_copy(
-        self, kind: AssetKind, source: Asset, target_id: str | None
+        self, kind: AssetKind, source: Asset, target_id: str | None, *, peer: Peer | None = None
     ) -> CopyAuthorization:
-        """Called on the TARGET adapter: reserve `target_id` (or a new id) for a copy of `source`."""
+        """Called on the side that issues the authorization (DI: the TARGET reserves `target_id` or a
+        new id for a copy of `source`; CU: the SOURCE grants `peer` the right to copy `source`)."""
         ...
 
     async def start_copy(
@@ -137,18 +181,13 @@ class AssetAdapter(Protocol):
         `replace` is True when the job overwrites a drifted copy where the service can (CU)."""
         ...
 
-    async def poll(self, operation_url: str) -> OperationStatus:
-        """Read a long-running operation once (the URL is host-pinned by the HTTP layer)."""
-        ...
-
     async def find_copy_operation(self, kind: AssetKind, source_id: str, target_id: str) -> str | None:
         """After a copy POST whose answer was lost: the URL of the operation it started, if any."""
         ...
 
-    async def cancel_operation(self, operation_url: str) -> bool:
-        """Ask the service to stop a running operation (`jobs cancel`); False where the API has no
-        cancel for it (a copy already accepted then runs to its end on the service)."""
-        ...
+
+class AssetAdapter(ServiceAdapter, CopyApi, Protocol):
+    """The whole contract the engine holds an adapter to: `ServiceAdapter` and `CopyApi`."""
 
 
 SERVICE_TITLES: dict[Service, str] = {
@@ -162,7 +201,8 @@ class AdapterBase:
     """What every adapter shares: one resource over one AzureHttp, one API version out of `versions`.
 
     A subclass sets `service`, `versions` (its table of API versions), `kinds` and its capability
-    flags, and implements the AssetAdapter methods.
+    flags, and implements the reading methods; every other AssetAdapter member has a default here
+    (no cancel, no deletes, no blockers, the standard recipe, a copy API that refuses).
     """
 
     service: Service
@@ -172,6 +212,7 @@ class AdapterBase:
     copy_story: str = ""
     keeps_ids: bool = True
     replaces_in_place: bool = False
+    has_copy_api: bool = True
 
     def __init__(self, http: AzureHttp, api_version: str, *, resource_id: str = "", region: str = "") -> None:
         title = SERVICE_TITLES[self.service]
@@ -202,6 +243,57 @@ class AdapterBase:
     async def cancel_operation(self, operation_url: str) -> bool:
         """No cancel in this API (Document Intelligence and Content Understanding copies)."""
         return False
+
+    async def delete_asset(self, kind: AssetKind, asset_id: str) -> bool:
+        """No deletes: a service that cannot delete cannot replace a drifted copy by deleting it."""
+        raise RegionSyncError(
+            what=f"{SERVICE_TITLES[self.service]} cannot delete {kind.value}s, so it cannot replace "
+            f"{asset_id} in place",
+            code="NotSupported",
+        )
+
+    async def copy_blockers(self, sources: list[Asset]) -> dict[str, tuple[str, str]]:
+        """Nothing known in advance to make a copy fail here."""
+        return {}
+
+    def recipe(self, ctx: CopyContext) -> list[StepSpec]:
+        """The standard authorize → copy → verify."""
+        from regionsync.services.recipe import standard_recipe  # it imports this module
+
+        return standard_recipe(ctx)
+
+    async def aclose(self) -> None:
+        """Close this side's credential (closing it twice is harmless)."""
+        await self.http.credential.aclose()
+
+    # -- the copy API (`CopyApi`): refused where the service has none (`has_copy_api = False`) --------
+
+    def _no_copy_api(self) -> RegionSyncError:
+        return RegionSyncError(
+            what=f"{SERVICE_TITLES[self.service]} has no copy API: {self.copy_story}",
+            todo="regionsync runs that recipe itself (`regionsync sync`).",
+            code="NotSupported",
+        )
+
+    async def authorize_copy(
+        self, kind: AssetKind, source: Asset, target_id: str | None, *, peer: Peer | None = None
+    ) -> CopyAuthorization:
+        raise self._no_copy_api()
+
+    async def start_copy(
+        self,
+        kind: AssetKind,
+        source_id: str,
+        auth: CopyAuthorization,
+        *,
+        allow_degrade: bool = False,
+        peer: Peer | None = None,
+        replace: bool = False,
+    ) -> StartedOperation:
+        raise self._no_copy_api()
+
+    async def find_copy_operation(self, kind: AssetKind, source_id: str, target_id: str) -> str | None:
+        raise self._no_copy_api()
 
     def _check(self, kind: AssetKind) -> None:
         """Refuse a kind this service does not have, in words the operator can act on."""

@@ -43,8 +43,8 @@ from regionsync.services.base import (
     StartedOperation,
 )
 from regionsync.services.bodies import OPERATION_STATES, digest, when
+from regionsync.services.recipe import CopyContext, StepOutcome, StepSpec, standard_recipe
 from regionsync.services.retry import parse_retry_after
-from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec, standard_recipe
 
 PREBUILT_PREFIX = "prebuilt-"
 LISTED_STATES = frozenset({"ready", "creating"})

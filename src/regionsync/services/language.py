@@ -32,15 +32,13 @@ from regionsync.domain import Asset, AssetKind, JobState, Service
 from regionsync.errors import RegionSyncError, bad_response, read_error_object
 from regionsync.services.base import (
     AdapterBase,
-    CopyAuthorization,
     OperationStatus,
-    Peer,
     ResourceInfo,
     StartedOperation,
 )
 from regionsync.services.bodies import OPERATION_STATES, digest, when
+from regionsync.services.recipe import CopyContext, StepSpec
 from regionsync.services.retry import parse_retry_after
-from regionsync.sync.recipe import CopyContext, StepSpec
 
 STRING_INDEX_TYPE = "Utf16CodeUnit"
 DEFAULT_EVALUATION: dict[str, Any] = {
@@ -298,6 +296,8 @@ class LanguageAdapter(AdapterBase):
     kinds: tuple[AssetKind, ...] = (AssetKind.PROJECT,)
     replaces_in_place = True
     """An import overwrites the target project: a drifted copy is never deleted first."""
+    has_copy_api = False
+    """Projects are exported, imported, trained and deployed (`recipe`): AdapterBase refuses copies."""
     spec: LanguageVersion
 
     def _path(self, project: str = "", tail: str = "") -> str:
@@ -569,35 +569,6 @@ class LanguageAdapter(AdapterBase):
             context="Cancelling the training job",
         )
         return True
-
-    # --------------------------------------------------------------- the AssetAdapter copy protocol
-
-    def _no_copy_api(self) -> RegionSyncError:
-        return RegionSyncError(
-            what="Language projects have no copy API: they are exported, imported, trained and deployed",
-            todo="regionsync runs that recipe itself (`regionsync sync`).",
-            code="NotSupported",
-        )
-
-    async def authorize_copy(
-        self, kind: AssetKind, source: Asset, target_id: str | None, *, peer: Peer | None = None
-    ) -> CopyAuthorization:
-        raise self._no_copy_api()
-
-    async def start_copy(
-        self,
-        kind: AssetKind,
-        source_id: str,
-        auth: CopyAuthorization,
-        *,
-        allow_degrade: bool = False,
-        peer: Peer | None = None,
-        replace: bool = False,
-    ) -> StartedOperation:
-        raise self._no_copy_api()
-
-    async def find_copy_operation(self, kind: AssetKind, source_id: str, target_id: str) -> str | None:
-        return None
 
     # ------------------------------------------------------------------------------------ recipe
 

@@ -41,7 +41,7 @@ from regionsync.domain import AssetKind, JobState
 from regionsync.errors import RegionSyncError, bad_response
 from regionsync.services.base import OperationStatus
 from regionsync.services.language import LabelTraining, LanguageAdapter, TrainingPlan
-from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec
+from regionsync.services.recipe import CopyContext, StepOutcome, StepSpec
 
 PLAN = "plan"
 """`CopyContext.memory` key: the job's TrainingPlan (journaled by the export step)."""

@@ -14,9 +14,9 @@ from types import TracebackType
 import httpx
 
 from regionsync import __version__
-from regionsync.credentials import close_credentials
 from regionsync.domain import Job, Service, Side
 from regionsync.errors import RegionSyncError
+from regionsync.services.base import AssetAdapter
 from regionsync.services.retry import RetrySettings
 from regionsync.sync.compare import JobView
 from regionsync.sync.inventory import ServiceStatus, take_inventory
@@ -94,7 +94,9 @@ class SyncSession:
     async def aclose(self) -> None:
         await self.runner.aclose()
         await self.poller.aclose()
-        await close_credentials(self.pairs)  # Entra ID credentials hold HTTP sessions of their own
+        for pair in self.pairs:  # Entra ID credentials hold HTTP sessions of their own
+            await pair.primary.aclose()
+            await pair.secondary.aclose()
         await self.client.aclose()
 
     # -- reading ----------------------------------------------------------------------------
@@ -169,11 +171,11 @@ class SyncSession:
                 replace_drifted=replace_drifted,
                 allow_degrade=allow_degrade,
                 rename=rename,
-                keeps_ids=getattr(target, "keeps_ids", True),
+                keeps_ids=target.keeps_ids,
                 copyable={k for k in target.kinds if target.can_copy(k)},
-                replaces_in_place=getattr(target, "replaces_in_place", False),
+                replaces_in_place=target.replaces_in_place,
             )
-            plan.how = getattr(target, "copy_story", "")
+            plan.how = target.copy_story
             await _apply_blockers(target, plan)
             plans.append((pair, plan))
         return plans
@@ -207,15 +209,14 @@ class SyncSession:
         return [job for job in jobs if job.id not in self.runner.elsewhere]
 
 
-async def _apply_blockers(target: object, plan: Plan) -> None:
+async def _apply_blockers(target: AssetAdapter, plan: Plan) -> None:
     """Ask the target what would make a planned copy fail (CU: a missing model deployment) and turn
-    those copies into refusals before anything starts. Services without such checks have no hook."""
-    check = getattr(target, "copy_blockers", None)
-    if check is None or not plan.copies:
+    those copies into refusals before anything starts (most services know of none: `{}`)."""
+    if not plan.copies:
         return
     sources = [c.source for c in plan.copies if c.source is not None]
     try:
-        blockers = await check(sources)
+        blockers = await target.copy_blockers(sources)
     except RegionSyncError:
         return
     kept = []
