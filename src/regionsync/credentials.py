@@ -7,7 +7,8 @@ A profile side names its key source in one short spec: `keyring` (the OS keyring
 removes it from any text. Keys are held as `SecretStr`, so no repr or log line ever shows them.
 
 `EntraCredential` fetches one token at a time (single-flight), again a minute before it expires, and
-once more after a 401 (`refresh_after_rejection`); `close_credentials` closes a session's credentials.
+once more after a 401 (`refresh_after_rejection`); `aclose()` closes what it holds (each adapter's
+`aclose()` calls it).
 A demo (or a test) substitutes the token source with `using_entra_credential`.
 """
 
@@ -19,7 +20,7 @@ import binascii
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -52,6 +53,15 @@ class Credential(Protocol):
         """Every secret value this credential may put on the wire, for redaction."""
         ...
 
+    async def refresh_after_rejection(self, sent: Mapping[str, str]) -> bool:
+        """After a 401 to a request that carried `sent`: True when a different credential is now at
+        hand (worth one more try); a key never changes."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close what the credential holds (an Entra ID token credential's HTTP sessions)."""
+        ...
+
 
 def redact(text: str, secrets: list[str] | tuple[str, ...]) -> str:
     """`text` with every secret (of at least 4 characters) replaced by `***`."""
@@ -73,6 +83,12 @@ class KeyCredential:
 
     def secrets(self) -> list[str]:
         return [self._key.get_secret_value()]
+
+    async def refresh_after_rejection(self, sent: Mapping[str, str]) -> bool:
+        return False
+
+    async def aclose(self) -> None:
+        """Nothing to close."""
 
     def __repr__(self) -> str:
         return "KeyCredential(key=<hidden>)"
@@ -278,18 +294,6 @@ class EntraCredential:
 
     def __repr__(self) -> str:
         return f"EntraCredential(scope={self._scope!r})"
-
-
-async def close_credentials(pairs: Iterable[Any]) -> None:
-    """Close the credentials behind a session's resource pairs (each side's AzureHttp), once each."""
-    seen: set[int] = set()
-    for pair in pairs:
-        for adapter in (getattr(pair, "primary", None), getattr(pair, "secondary", None)):
-            credential = getattr(getattr(adapter, "http", None), "credential", None)
-            close = getattr(credential, "aclose", None)
-            if close is not None and id(credential) not in seen:
-                seen.add(id(credential))
-                await close()
 
 
 # ------------------------------------------------------------------------------------------ key sources

@@ -103,7 +103,7 @@ async def probe_side(
         info = await adapter.resource_info()
     except RegionSyncError as error:
         finished = clock()
-        await _close_credential(adapter)
+        await adapter.aclose()  # an Entra ID credential holds HTTP sessions of its own
         result.problem, result.code = error.one_line(), error.code
         if error.code in _UNREACHABLE_CODES:
             result.reachable = False
@@ -117,18 +117,11 @@ async def probe_side(
             result.api_version_answered = False
         return result
     finished = clock()
-    await _close_credential(adapter)
+    await adapter.aclose()  # an Entra ID credential holds HTTP sessions of its own
     result.latency_ms = round((finished - started) * 1000.0, 1)
     result.reachable = result.key_accepted = result.api_version_answered = True
     result.custom_count, result.custom_limit = info.custom_count, info.custom_limit
     return result
-
-
-async def _close_credential(adapter: object) -> None:
-    """Close the side's credential (an Entra ID one holds HTTP sessions of its own)."""
-    close = getattr(getattr(getattr(adapter, "http", None), "credential", None), "aclose", None)
-    if close is not None:
-        await close()
 
 
 async def probe_profile(

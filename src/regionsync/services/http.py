@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 
 from regionsync import __version__
-from regionsync.credentials import Credential
+from regionsync.credentials import Credential, EntraCredential
 from regionsync.domain import Service
 from regionsync.errors import (
     RegionSyncError,
@@ -583,22 +583,21 @@ class AzureHttp:
 
     async def _reauthenticate(self, sent: Mapping[str, str]) -> bool:
         """After a 401: True when the credential (an Entra ID token) now holds a different token."""
-        refresh = getattr(self.credential, "refresh_after_rejection", None)
-        if refresh is None or "Authorization" not in sent:
+        if "Authorization" not in sent:
             return False
-        return bool(await refresh(sent))
+        return await self.credential.refresh_after_rejection(sent)
 
     def _entra_advice(self, error: RegionSyncError) -> RegionSyncError:
         """A 401/403 to a side signed in with Entra ID: advice naming the identity, the resource and
         the role to assign, instead of the key advice."""
-        if error.status not in (401, 403) or not hasattr(self.credential, "refresh_after_rejection"):
+        if error.status not in (401, 403) or not isinstance(self.credential, EntraCredential):
             return error
-        principal = getattr(self.credential, "principal", None)
+        principal = self.credential.principal
         return entra_refused(
             error,
-            identity=getattr(principal, "label", "") or "",
-            object_id=getattr(principal, "object_id", "") or "",
-            tenant_id=getattr(principal, "tenant_id", "") or "",
+            identity=principal.label if principal is not None else "",
+            object_id=principal.object_id if principal is not None else "",
+            tenant_id=principal.tenant_id if principal is not None else "",
             resource_id=self.resource_id,
             endpoint=self.endpoint,
         )

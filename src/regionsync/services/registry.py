@@ -61,13 +61,15 @@ def open_adapter(
     side: Side,
     *,
     client: httpx.AsyncClient,
-    retry: RetrySettings = RetrySettings(),
+    retry: RetrySettings | None = None,
     sleep: Callable[[float], Awaitable[Any]] | None = None,
 ) -> AssetAdapter:
     """One side of a profile's service, ready to use: its credential resolved (a missing key is
-    reported here, before any request), its AzureHttp, its adapter."""
+    reported here, before any request), its AzureHttp, its adapter. The one place a side is opened
+    (`sync/pair.py` opens both sides of each service with it; `probe` one)."""
     import asyncio
 
+    from regionsync.config import DEFAULT_API_VERSIONS
     from regionsync.credentials import resolve_credential
     from regionsync.services.http import AzureHttp
 
@@ -78,9 +80,10 @@ def open_adapter(
         credential,
         client=client,
         api_version=None,
-        retry=retry,
+        retry=retry if retry is not None else RetrySettings(),
         sleep=sleep or asyncio.sleep,
         side_label=f"{side.value} {end.region}",
         service=service,
     )
-    return make_adapter(service, settings.api_version, http, resource_id=end.resource_id, region=end.region)
+    api_version = settings.api_version or DEFAULT_API_VERSIONS[service]
+    return make_adapter(service, api_version, http, resource_id=end.resource_id, region=end.region)

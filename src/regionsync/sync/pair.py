@@ -6,7 +6,6 @@ every request. `source`/`target` turn the pair around for fail-back (`sync --fro
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
@@ -76,9 +75,7 @@ def open_pairs(
     Credentials are resolved here, so a missing key is reported before any request is sent.
     """
     from regionsync.config import DEFAULT_API_VERSIONS, service_pairs
-    from regionsync.credentials import resolve_credential
-    from regionsync.services.http import AzureHttp
-    from regionsync.services.registry import make_adapter
+    from regionsync.services.registry import open_adapter
 
     wanted = set(services) if services else None
     pairs: list[ResourcePair] = []
@@ -93,27 +90,16 @@ def open_pairs(
         adapters: dict[Side, AssetAdapter] = {}
         infos: dict[Side, SideInfo] = {}
         for side in Side:
+            adapters[side] = open_adapter(
+                profile_name, service, cfg, side, client=client, retry=retry, sleep=sleep
+            )
             end = cfg.side(side, service)  # both sides are configured: service_pairs says so
-            credential = resolve_credential(end.key, profile=profile_name, service=service, side=side)
-            http = AzureHttp(
-                end.endpoint,
-                credential,
-                client=client,
-                api_version=None,
-                side_label=f"{side.value} {end.region}",
-                service=service,
-                retry=retry if retry is not None else RetrySettings(),
-                sleep=sleep if sleep is not None else asyncio.sleep,
-            )
-            adapters[side] = make_adapter(
-                service, api_version, http, resource_id=end.resource_id, region=end.region
-            )
             infos[side] = SideInfo(
                 side=side,
                 endpoint=end.endpoint,
                 region=end.region,
                 resource_id=end.resource_id,
-                encrypted=getattr(end, "encrypted", None),
+                encrypted=end.encrypted,
             )
         pairs.append(
             ResourcePair(
