@@ -34,7 +34,14 @@ from regionsync.emulator.di_versions import RECORDED_FACTS, operation_id
 from regionsync.emulator.prebuilt import is_prebuilt
 from regionsync.emulator.problems import Problem, ProblemError
 from regionsync.emulator.regions import AZURE_REGIONS, REGION_PATTERN
-from regionsync.emulator.state import Authorization, DocAsset, LegacyModel, Operation, Resource
+from regionsync.emulator.state import (
+    AssetKindName,
+    Authorization,
+    DocAsset,
+    LegacyModel,
+    Operation,
+    Resource,
+)
 from regionsync.emulator.world import World
 
 EARLY_FAILURE_SECONDS = 1.0
@@ -255,7 +262,7 @@ def _release(target: Resource, operation: Operation) -> None:
             legacy.status = "invalid"
             legacy.last_updated = operation.finish_at
         return
-    kind = "classifier" if operation.kind == OPERATION_KINDS["classifier"] else "model"
+    kind: AssetKindName = "classifier" if operation.kind == OPERATION_KINDS["classifier"] else "model"
     assets = target.assets(kind)
     asset = assets.get(operation.target_id)
     if asset is not None and asset.status == "creating":

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 from urllib.parse import quote
 
 import httpx
@@ -46,7 +46,7 @@ from regionsync.services.base import (
 )
 from regionsync.services.bodies import OPERATION_STATES, digest, when
 from regionsync.services.bodies import tags as read_tags
-from regionsync.services.http import AzureHttp
+from regionsync.services.http import ApiResponse, AzureHttp
 from regionsync.services.retry import parse_retry_after
 
 PREBUILT_PREFIX = "prebuilt-"
@@ -191,9 +191,15 @@ _V3_DETAILS = ("apiVersion", "expirationDateTime", "buildMode")
 """Fields of a v3+ body kept in `Asset.details` as they are."""
 
 
-def _mapping(value: Any) -> bool:
+def _mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
     """A JSON object? (`dict` in a parsed body: one cheap check before the ABC one)."""
     return type(value) is dict or isinstance(value, Mapping)
+
+
+def _object(body: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """`body[key]` where it is a JSON object, else an empty one."""
+    value = body.get(key)
+    return value if _mapping(value) else {}
 
 
 def _asset_v3(kind: AssetKind, spec: KindSpec, item: Mapping[str, Any]) -> Asset | None:
@@ -277,12 +283,12 @@ _ASSET_READERS: dict[Shape, Callable[[AssetKind, KindSpec, Mapping[str, Any]], A
 
 
 def _info_v3(body: Mapping[str, Any]) -> ResourceInfo:
-    models = body.get("customDocumentModels") if isinstance(body.get("customDocumentModels"), Mapping) else {}
+    models = _object(body, "customDocumentModels")
     return ResourceInfo(custom_count=_int(models.get("count")), custom_limit=_int(models.get("limit")))
 
 
 def _info_v2(body: Mapping[str, Any]) -> ResourceInfo:
-    summary = body.get("summary") if isinstance(body.get("summary"), Mapping) else {}
+    summary = _object(body, "summary")
     return ResourceInfo(custom_count=_int(summary.get("count")), custom_limit=_int(summary.get("limit")))
 
 
@@ -305,7 +311,7 @@ class _OperationBody:
 
 
 def _operation_v3(body: Mapping[str, Any], id_fields: tuple[str, ...]) -> _OperationBody:
-    result = body.get("result") if isinstance(body.get("result"), Mapping) else {}
+    result = _object(body, "result")
     target_id = next((result[f] for f in id_fields if isinstance(result.get(f), str)), None)
     if target_id is None and isinstance(body.get("resourceLocation"), str):
         target_id = httpx.URL(body["resourceLocation"]).path.rstrip("/").rsplit("/", 1)[-1] or None
@@ -316,7 +322,7 @@ def _operation_v3(body: Mapping[str, Any], id_fields: tuple[str, ...]) -> _Opera
 
 
 def _operation_v2(body: Mapping[str, Any], id_fields: tuple[str, ...]) -> _OperationBody:
-    result = body.get("copyResult") if isinstance(body.get("copyResult"), Mapping) else {}
+    result = _object(body, "copyResult")
     target_id = result.get("modelId") if isinstance(result.get("modelId"), str) else None
     errors = result.get("errors") if isinstance(result.get("errors"), list) else []
     parsed = None
@@ -576,12 +582,13 @@ class DocumentIntelligenceAdapter(AdapterBase):
 
     # ------------------------------------------------------------------------------------ helpers
 
-    def _bad(self, detail: str, status: int | None, response: Any) -> RegionSyncError:
-        headers = getattr(response, "headers", {})
+    def _bad(
+        self, detail: str, status: int | None, response: ApiResponse | httpx.Response
+    ) -> RegionSyncError:
         return bad_response(
             self.http.endpoint,
             detail,
             status=status,
-            request_id=request_id_of(headers),
+            request_id=request_id_of(response.headers),
             side=self.http.side_label,
         )
