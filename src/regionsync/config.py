@@ -43,6 +43,7 @@ from pydantic_core import PydanticCustomError
 from regionsync.credentials import parse_key_source
 from regionsync.domain import Service, Side
 from regionsync.errors import RegionSyncError, Remedy
+from regionsync.toml_lines import locate_line
 
 SERVICE_API_VERSIONS: dict[Service, tuple[str, ...]] = {
     Service.DOCUMENT_INTELLIGENCE: ("2.1", "2022-08-31", "2023-07-31", "2024-11-30"),
@@ -569,51 +570,3 @@ def dumps_toml(data: dict[str, Any]) -> str:
 
     table([], data, top=True)
     return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------------------------- error → line number
-
-_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-_ASSIGN = re.compile(
-    r"^\s*((?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="
-)
-_INLINE_KEY = re.compile(r"[{,]\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
-_KEY_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+)")
-
-
-def _split_key(text: str) -> list[str]:
-    return [m.group(1) or m.group(2) or m.group(3) or "" for m in _KEY_PART.finditer(text)]
-
-
-def locate_line(text: str, loc: tuple[str, ...]) -> int | None:
-    """The 1-based line of the TOML text that best holds `loc` (the longest matching key path)."""
-    best_line: int | None = None
-    best_len = 0
-    current: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header and not line.lstrip().startswith("[["):
-            current = _split_key(header.group(1))
-            candidates = [current]
-        else:
-            assign = _ASSIGN.match(line)
-            if not assign:
-                continue
-            base = [*current, *_split_key(assign.group(1))]
-            candidates = [base]
-            rest = line[assign.end() :]
-            candidates += [[*base, _split_key(m.group(1))[0]] for m in _INLINE_KEY.finditer(rest)]
-        for path in candidates:
-            size = _common_prefix(path, loc)
-            if size == len(path) and size > best_len:
-                best_line, best_len = number, size
-    return best_line
-
-
-def _common_prefix(path: list[str], loc: tuple[str, ...]) -> int:
-    size = 0
-    for a, b in zip(path, loc, strict=False):
-        if a != b:
-            break
-        size += 1
-    return size

@@ -1,9 +1,12 @@
 """Where each key of a TOML document is written, so that a validation error can name its line.
 
+The one TOML line locator: the profiles file (config.py) and the emulator's scenario files use it.
 `key_lines(text)` maps paths such as ``("resource", 1, "model", 0, "doc_types")`` — table names,
 array-of-table indices and keys, as pydantic reports an error's location — to 1-based line
-numbers. It reads headers and `key = value` lines only, which is all a scenario file needs;
-`line_of(lines, loc)` finds the deepest known prefix of a location.
+numbers. It reads headers, `key = value` lines and the keys of an inline table on such a line
+(`primary = { endpoint = "…", key = "keyring" }`), which is all these files need;
+`line_of(lines, loc)` finds the deepest known prefix of a location, and `locate_line(text, loc)`
+does both.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(
     r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
 )
+_INLINE_KEY = re.compile(r"""[{,]\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
 
 
 def _split_dotted(text: str) -> list[str]:
@@ -54,9 +58,12 @@ def key_lines(text: str) -> dict[Path, int]:
             table = path
             lines.setdefault(table, number)
             continue
-        key = _KEY.match(line)
-        if key:
-            lines[(*table, *_split_dotted(key.group(1)))] = number
+        assign = _KEY.match(line)
+        if assign:
+            at = (*table, *_split_dotted(assign.group(1)))
+            lines[at] = number
+            for inline in _INLINE_KEY.finditer(line, assign.end()):
+                lines.setdefault((*at, *_split_dotted(inline.group(1))[:1]), number)
             if line.count('"""') == 1 or line.count("'''") == 1:
                 in_multiline = True
     return lines
@@ -73,3 +80,8 @@ def line_of(lines: dict[Path, int], loc: Sequence[str | int]) -> int | None:
             if candidate in lines:
                 best = lines[candidate]
     return best
+
+
+def locate_line(text: str, loc: Sequence[str | int]) -> int | None:
+    """The 1-based line of `text` that best holds `loc` (its deepest known part), if any."""
+    return line_of(key_lines(text), loc)

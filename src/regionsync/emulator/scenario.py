@@ -25,8 +25,8 @@ from pydantic import (
 )
 
 from regionsync.emulator.auth import directory
-from regionsync.emulator.toml_lines import key_lines, line_of
 from regionsync.emulator.world import World
+from regionsync.toml_lines import locate_line
 
 ASSET_ID = r"^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$"
 ANALYZER_ID = r"^[a-zA-Z0-9._-]{1,64}$"
@@ -295,7 +295,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 
 def _error(source: str, text: str, loc: tuple[Any, ...], message: str) -> ScenarioError:
-    line = line_of(key_lines(text), loc)
+    line = locate_line(text, loc)
     field = _field_name(loc)
     where = f"{source}:{line}" if line else source
     return ScenarioError(f"{where}: {field}: {message}", source=source, line=line, field=field)
