@@ -95,7 +95,7 @@ def test_a_job_line_follows_its_events() -> None:
     assert later.step == "copy" and later.error == "target full" and later.step_words() == "failed"
     assert later.elapsed(NOW + timedelta(hours=1)) == "0:41", "a finished job's time stops"
     paused = line.apply(event("interrupted", 0, 0, JobState.RUNNING, message="interrupted: region down"), NOW)
-    assert paused.interrupted and paused.step_words() == "interrupted"
+    assert paused.interrupted and paused.step_words() == "⏸ interrupted"
 
 
 def test_the_cli_ui_command_does_not_import_textual() -> None:

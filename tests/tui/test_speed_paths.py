@@ -52,10 +52,10 @@ async def test_progress_for_a_job_out_of_view_shows_when_it_scrolls_back(dashboa
         for i in range(30):
             panel.upsert(JobLine(job_id=f"job-{i:02d}", asset_name=f"asset-{i:02d}", target="westus2"), now)
         await pilot.pause()
-        last = "job-29"
+        last = "job-00"  # newest first: the oldest job is the one below the fold
         event = ProgressEvent(
             job_id=last,
-            asset_name="asset-29",
+            asset_name="asset-00",
             step="copy",
             step_index=2,
             step_count=3,
@@ -65,9 +65,9 @@ async def test_progress_for_a_job_out_of_view_shows_when_it_scrolls_back(dashboa
         app.post_message(JobProgress(event))
         await pilot.pause()
         panel.scroll_end(animate=False)
-        await until(pilot, lambda: "asset-29" in screen_text(app), "job-29 scrolled into view")
+        await until(pilot, lambda: "asset-00" in screen_text(app), "job-00 scrolled into view")
         text = screen_text(app)
-        row = next(line for line in text.splitlines() if "asset-29" in line)
+        row = next(line for line in text.splitlines() if "asset-00" in line)
         assert "73%" in row and "step 2/3 copy" in row
 
 

@@ -430,8 +430,7 @@ class RegionSyncApp(App[None]):
         job_id = self._live.get(row.key)
         if job_id is None or row.status in (SyncStatus.IN_SYNC, SyncStatus.UNKNOWN):
             return row
-        line = self._job_line(job_id)
-        return row.with_progress(line.percent if line is not None else row.percent)
+        return row.with_job(self._job_line(job_id))
 
     def _show_pane_titles(self) -> None:
         main = self.main_screen
@@ -517,7 +516,7 @@ class RegionSyncApp(App[None]):
             self._live[key] = event.job_id
             row = main.diff.row(line.kind, key)
             if row is not None:
-                main.diff.update_row(row.with_progress(line.percent))
+                main.diff.update_row(row.with_job(line))
             return
         self._live.pop(key, None)
         if event.state is JobState.FAILED:

@@ -89,14 +89,27 @@ class DiffRow:
     """The name and ids, case-folded once, for the `/` filter."""
     live: bool = True
     """False when the verdict rests on a side's last-known listing: nothing can be copied now."""
+    stopped: str = ""
+    """`interrupted` or `canceled` when the asset's copy job stopped: the gutter says so (`⏸ …`)
+    instead of a copy that is not moving."""
 
     @property
     def gutter(self) -> str:
+        if self.stopped:
+            return f"⏸ {self.stopped}"
         return gutter_text(self.status, self.percent)
 
     @property
     def copyable(self) -> bool:
         return self.live and self.primary is not None and self.status in COPYABLE
+
+    def with_job(self, line: JobLine | None) -> DiffRow:
+        """The row with its live job: copying with the job's percent, or, for a job that stopped
+        (interrupted, canceled), the listing's own status with why the copy is not moving."""
+        if line is not None and (line.interrupted or line.state is JobState.CANCELED):
+            word = "canceled" if line.state is JobState.CANCELED else "interrupted"
+            return replace(self, stopped=word, percent=None)
+        return self.with_progress(line.percent if line is not None else self.percent)
 
     def with_progress(self, percent: int | None) -> DiffRow:
         reason = self.reason if self.status is SyncStatus.COPYING else "copy job running"
@@ -126,6 +139,7 @@ def diff_row(service: Service, pair: AssetPair) -> DiffRow:
         primary=SideCell.of(pair.primary),
         secondary=SideCell.of(pair.secondary),
         percent=_percent_in(pair.reason) if pair.status is SyncStatus.COPYING else None,
+        stopped="interrupted" if pair.status is SyncStatus.COPYING and " interrupted" in pair.reason else "",
         ids=ids,
         search=" ".join((pair.name, *ids)).casefold(),
         live=pair.basis == "live",
@@ -262,6 +276,8 @@ class JobLine:
     ended: datetime | None = None
     interrupted: bool = False
     """Still open (resumable) but not progressing: the region it polls stopped answering."""
+    superseded: bool = False
+    """A failed job of an asset that a later job copied: history, not a current failure."""
 
     @property
     def title(self) -> str:
@@ -281,9 +297,9 @@ class JobLine:
         if self.state is JobState.FAILED:
             return "failed"
         if self.state is JobState.CANCELED:
-            return "canceled"
+            return "⏸ canceled"
         if self.interrupted:
-            return "interrupted"
+            return "⏸ interrupted"
         if not self.step:
             return "waiting"
         if not self.step_count:

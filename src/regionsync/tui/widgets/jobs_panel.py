@@ -1,6 +1,8 @@
 """JobsPanel: one row per copy job with a live ProgressBar (percent, step k/n, elapsed, state).
 
-Rows are keyed by job id and updated in place; a failed job keeps its row, with the reason. A
+Rows are keyed by job id and updated in place, newest first (a new job appears at the top and the
+panel scrolls to it); a failed job keeps its row, with the reason, until a later job of the same
+asset succeeds: then it is history (dimmed, not counted as failed). A
 progress update repaints only the bar and the job's info cell (fixed sizes: no relayout), so 50 jobs
 reporting many times a second leave the rest of the screen alone. A row scrolled out of the panel's
 view is not repainted for progress at all: it keeps the latest line and catches up when it scrolls back
@@ -11,6 +13,7 @@ change the row's height).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 
 from rich.text import Text
@@ -33,14 +36,14 @@ def _widget_id(job_id: str) -> str:
 
 def _shape(line: JobLine) -> tuple[object, ...]:
     """What can change a row's look beyond its bar and info text (and its height: an error shows)."""
-    return line.title, line.state, line.interrupted, line.error
+    return line.title, line.state, line.interrupted, line.error, line.superseded
 
 
 class JobInfo(Widget):
     """`62%  step 2/3 copy · 0:41` — repainted in place, never relaid out."""
 
     DEFAULT_CSS = """
-    JobInfo { width: 32; height: 1; color: $text-muted; }
+    JobInfo { width: 32; height: 1; margin-left: 1; color: $text-muted; }
     """
 
     text: reactive[str] = reactive("", layout=False)
@@ -67,7 +70,9 @@ class JobRow(Horizontal):
 
     DEFAULT_CSS = """
     JobRow { height: auto; max-height: 3; padding: 0 1; }
-    JobRow > .title { width: 2fr; max-width: 44; height: 1; text-overflow: ellipsis; text-wrap: nowrap; }
+    JobRow > .title {
+        width: 2fr; max-width: 44; height: 1; margin-right: 1; text-overflow: ellipsis; text-wrap: nowrap;
+    }
     JobRow > ProgressBar { width: 1fr; height: 1; }
     JobRow > ProgressBar > Bar { width: 1fr; }
     JobRow > ProgressBar > Bar > .bar--bar { color: $job-running; }
@@ -79,6 +84,7 @@ class JobRow(Horizontal):
     JobRow.-failed > JobInfo { color: $job-failed; text-style: bold; }
     JobRow.-interrupted > JobInfo { color: $warning; text-style: bold; }
     JobRow.-done > JobInfo { color: $job-done; }
+    JobRow.-superseded > .error, JobRow.-superseded > JobInfo { color: $text-muted; text-style: none; }
     """
 
     def __init__(self, line: JobLine, now: datetime | None = None) -> None:
@@ -129,16 +135,22 @@ class JobRow(Horizontal):
             self._bar.progress = line.bar_percent
         failed = line.state is JobState.FAILED
         interrupted = line.interrupted and not failed
-        if before is None or (before.state, before.interrupted, before.error) != (
-            line.state, line.interrupted, line.error
+        if before is None or (before.state, before.interrupted, before.error, before.superseded) != (
+            line.state,
+            line.interrupted,
+            line.error,
+            line.superseded,
         ):
             self.set_class(failed, "-failed")
             self.set_class(interrupted, "-interrupted")
+            self.set_class(failed and line.superseded, "-superseded")
             self.set_class(line.state is JobState.SUCCEEDED, "-done")
-            if failed:
+            if failed and line.superseded:
+                self.query_one(".error", Static).update("failed earlier; a later copy succeeded")
+            elif failed:
                 self.query_one(".error", Static).update(f"failed: {line.error or 'see the jobs screen (j)'}")
             elif interrupted:
-                waiting = "interrupted: resumes when the region answers again"
+                waiting = "resumes when the region answers"
                 self.query_one(".error", Static).update(line.error or waiting)
         elapsed = line.elapsed(now) if now is not None else ""
         percent = f"{line.bar_percent}%  " if not (failed or interrupted) else ""
@@ -146,7 +158,7 @@ class JobRow(Horizontal):
 
 
 class JobsPanel(VerticalScroll):
-    """Every job of this session (and the journaled ones shown at start), oldest first."""
+    """Every job of this session (and the journaled ones shown at start), newest first."""
 
     DEFAULT_CSS = """
     JobsPanel {
@@ -178,18 +190,54 @@ class JobsPanel(VerticalScroll):
     def upsert(self, line: JobLine, now: datetime) -> None:
         """Show `line`: a new row for a new job, the same row updated for a known one."""
         before = self._lines.get(line.job_id)
+        line = replace(line, superseded=self._superseded(line))
         self._lines[line.job_id] = line
         self._now = now
         row = self._rows.get(line.job_id)
         if row is not None:
             row.show(line, now, in_view=self._in_view(row))
         else:
-            if not self._rows:
+            first = next(iter(self._newest_first()), None)
+            if first is None:
                 self.query("#jobs-empty").remove()
             row = self._rows[line.job_id] = JobRow(line, now)
-            self.mount(row)
+            if first is None:
+                self.mount(row)
+            else:
+                self.mount(row, before=first)
+            self.scroll_home(animate=False)  # follow the new job
+        if line.state is JobState.SUCCEEDED:
+            self._supersede(line)
         if before is None or (before.state, before.interrupted) != (line.state, line.interrupted):
             self._retitle()
+
+    def _same_asset(self, a: JobLine, b: JobLine) -> bool:
+        return (a.service, a.kind, a.asset_name) == (b.service, b.kind, b.asset_name)
+
+    def _superseded(self, line: JobLine) -> bool:
+        """A failed line with a later succeeded job of the same asset."""
+        if line.state is not JobState.FAILED or line.started is None:
+            return False
+        return any(
+            other.state is JobState.SUCCEEDED
+            and other.started is not None
+            and other.started > line.started
+            and self._same_asset(other, line)
+            for other in self._lines.values()
+        )
+
+    def _supersede(self, done: JobLine) -> None:
+        """`done` succeeded: earlier failed jobs of its asset become history."""
+        for job_id, other in list(self._lines.items()):
+            if other.state is JobState.FAILED and not other.superseded and self._superseded(other):
+                marked = self._lines[job_id] = replace(other, superseded=True)
+                row = self._rows.get(job_id)
+                if row is not None:
+                    row.show(marked, self._now)
+
+    def _newest_first(self) -> list[JobRow]:
+        """The rows as stacked: the newest on top."""
+        return list(reversed(self._rows.values()))
 
     def tick(self, now: datetime) -> None:
         """Move the elapsed times of running jobs on."""
@@ -204,7 +252,7 @@ class JobsPanel(VerticalScroll):
         top = int(self.scroll_offset.y)
         bottom = top + self.scrollable_content_region.height
         y = 0
-        for row in self._rows.values():
+        for row in self._newest_first():
             height = row.outer_size.height
             yield row, not height or (y < bottom and y + height > top)
             y += height
@@ -227,7 +275,9 @@ class JobsPanel(VerticalScroll):
 
     def _retitle(self) -> None:
         running = sum(1 for line in self._lines.values() if not line.state.finished and not line.interrupted)
-        failed = sum(1 for line in self._lines.values() if line.state is JobState.FAILED)
+        failed = sum(
+            1 for line in self._lines.values() if line.state is JobState.FAILED and not line.superseded
+        )
         parts = ["Jobs"]
         if running:
             parts.append(f"{running} running")
