@@ -89,7 +89,7 @@ def backoff(settings: RetrySettings, attempt: int, rand: Callable[[], float] = r
     `factor * 2**(n-1)` capped at `backoff_max`, jittered."""
     if attempt <= 1:
         return 0.0
-    base = min(settings.backoff_max, settings.backoff_factor * (2 ** (attempt - 1)))
+    base = min(settings.backoff_max, settings.backoff_factor * (2.0 ** (attempt - 1)))
     scale = 1.0 + settings.jitter * (2.0 * rand() - 1.0)
     return max(0.0, min(settings.backoff_max, base * scale))
 

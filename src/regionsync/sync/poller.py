@@ -319,7 +319,7 @@ class Poller:
 
     def _backoff(self, op: _Op, exc: RegionSyncError, now: float) -> float:
         """When to retry after the `op.failures`-th consecutive retryable failure."""
-        ceiling = min(self._backoff_base * 2 ** (op.failures - 1), self._max_interval)
+        ceiling = min(self._backoff_base * 2.0 ** (op.failures - 1), self._max_interval)
         delay = ceiling * (0.5 + 0.5 * self._rng.random())
         hinted = _retry_after_of(exc)
         if hinted is not None:
