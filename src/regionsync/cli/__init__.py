@@ -24,6 +24,7 @@ from regionsync.cli.journal import journal_app
 from regionsync.cli.probe import probe
 from regionsync.cli.profile import profile_app
 from regionsync.cli.ui import ui
+from regionsync.cli.watch import watch
 
 app = typer.Typer(
     name="regionsync",
@@ -63,6 +64,7 @@ app.command(name="status")(_sync.status)
 app.command(name="plan")(_sync.plan)
 app.command(name="sync")(_sync.sync)
 app.command(name="copy")(_sync.copy)
+app.command(name="watch")(watch)
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(journal_app, name="journal")
 app.command(name="probe")(probe)

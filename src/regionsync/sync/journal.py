@@ -37,7 +37,7 @@ from regionsync.domain import Asset, AssetKind, Job, JobOptions, JobState, Servi
 from regionsync.errors import RegionSyncError
 from regionsync.sync import journal_health
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
 REDACTED = "<redacted>"
 
@@ -133,7 +133,21 @@ DROP TABLE IF EXISTS id_map
 """v2: the consent a job was started with (`options`), its owner's lease (issue 11), each side's
 last-known listing, and every copy's lineage (which replaces v1's id map and keeps its rows)."""
 
-_MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+_SCHEMA_V3 = """
+CREATE TABLE IF NOT EXISTS watchers (
+    profile   TEXT PRIMARY KEY,
+    owner     TEXT NOT NULL,
+    services  TEXT NOT NULL DEFAULT '',
+    interval  REAL NOT NULL,
+    started   TEXT NOT NULL,
+    heartbeat TEXT NOT NULL,
+    next_check TEXT
+)
+"""
+"""v3: who watches a profile (`regionsync watch`, issue 16): one row per profile, its owner's lease
+(owner key as in `sync/leases.py`, heartbeat each check) and when it looks next."""
+
+_MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 
 _UNFINISHED = (JobState.PENDING, JobState.RUNNING, JobState.INTERRUPTED)
 
@@ -646,6 +660,70 @@ class Journal:
             row["read_at"]
         )
 
+    # -- watchers: who runs `regionsync watch` on a profile ---------------------------------------
+
+    def watcher(self, profile: str) -> WatcherRow | None:
+        """The watcher row of `profile` (live or not: its owner and heartbeat say), or None."""
+        row = self._db.execute("SELECT * FROM watchers WHERE profile = ?", (profile,)).fetchone()
+        return None if row is None else _watcher_from_row(row)
+
+    def claim_watcher(
+        self,
+        profile: str,
+        *,
+        owner: str,
+        interval: float,
+        services: str = "",
+        may_take: Callable[[WatcherRow], bool],
+    ) -> WatcherRow | None:
+        """Become the watcher of `profile` unless another holds it: one `BEGIN IMMEDIATE` reads the
+        row and, when there is none, it is `owner`'s already or `may_take(row)` says it is free,
+        writes `owner` with a fresh heartbeat. None when claimed, else the holder's row."""
+        now = _iso(self._now())
+        with self._write() as db:
+            row = db.execute("SELECT * FROM watchers WHERE profile = ?", (profile,)).fetchone()
+            if row is not None and row["owner"] != owner:
+                held = _watcher_from_row(row)
+                if not may_take(held):
+                    return held
+            db.execute(
+                "INSERT OR REPLACE INTO watchers (profile, owner, services, interval, started, heartbeat,"
+                " next_check) VALUES (?,?,?,?,?,?,NULL)",
+                (profile, owner, services, float(interval), now, now),
+            )
+        return None
+
+    def beat_watcher(self, profile: str, *, owner: str, next_check: datetime | None) -> bool:
+        """Move the watcher's heartbeat (and when it looks next); False when `owner` no longer holds it."""
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE watchers SET heartbeat = ?, next_check = ? WHERE profile = ? AND owner = ?",
+                (_iso(self._now()), _iso(next_check) if next_check else None, profile, owner),
+            )
+        return cur.rowcount > 0
+
+    def release_watcher(self, profile: str, *, owner: str) -> None:
+        """The watcher stops: its row goes (only `owner`'s own)."""
+        with self._write() as db:
+            db.execute("DELETE FROM watchers WHERE profile = ? AND owner = ?", (profile, owner))
+
+    def job_counts(self, profile: str) -> dict[tuple[str, str], int]:
+        """(service, state) → how many jobs of `profile` the journal holds (the watcher's metrics)."""
+        rows = self._db.execute(
+            "SELECT service, state, COUNT(*) AS n FROM jobs WHERE profile = ? GROUP BY service, state",
+            (profile,),
+        ).fetchall()
+        return {(row["service"], row["state"]): int(row["n"]) for row in rows}
+
+    def job_owners(self, profile: str) -> dict[str, str]:
+        """Job id → owner key of the unfinished jobs of `profile` someone holds a lease on."""
+        rows = self._db.execute(
+            "SELECT id, owner FROM jobs WHERE profile = ? AND owner IS NOT NULL"
+            " AND state IN ('pending', 'running', 'interrupted')",
+            (profile,),
+        ).fetchall()
+        return {row["id"]: row["owner"] for row in rows}
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _touch(self, db: sqlite3.Connection, job_id: str) -> None:
@@ -715,6 +793,31 @@ class LineageRow:
     target_changed: datetime | None
     asset_name: str
     copied_at: datetime
+
+
+@dataclass(frozen=True)
+class WatcherRow:
+    """Who watches a profile: the owner key (`leases.Owner.key()`), its lease and schedule."""
+
+    profile: str
+    owner: str
+    services: str
+    interval: float
+    started: datetime
+    heartbeat: datetime
+    next_check: datetime | None
+
+
+def _watcher_from_row(row: sqlite3.Row) -> WatcherRow:
+    return WatcherRow(
+        profile=row["profile"],
+        owner=row["owner"],
+        services=row["services"],
+        interval=float(row["interval"]),
+        started=datetime.fromisoformat(row["started"]),
+        heartbeat=datetime.fromisoformat(row["heartbeat"]),
+        next_check=_parse(row["next_check"]),
+    )
 
 
 _LISTED_FIELDS = ("kind", "id", "name", "state", "description", "created", "modified", "tags", "fingerprint")
