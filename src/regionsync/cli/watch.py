@@ -112,9 +112,12 @@ async def _watch(
     import asyncio
     import signal
 
+    from prometheus_client import disable_created_metrics
+
     from regionsync.sync.watch import Watcher, already_watched
     from regionsync.sync.watch_metrics import WatchMetrics
 
+    disable_created_metrics()  # no `*_created` series beside every counter: the metrics list is the README's
     log = _Log(json_output)
     async with open_session(config, profile, service) as session:
         watcher = Watcher(

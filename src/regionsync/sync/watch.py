@@ -281,9 +281,8 @@ class Watcher:
         self.tasks.clear()
         self.alive = False
         self.release()
-        self._emit(
-            "stop", f"stopped watching {self.profile}; open jobs are resumable", jobs_left=len(running)
-        )
+        left = f"; {len(running)} job(s) left interrupted for `regionsync jobs resume`" if running else ""
+        self._emit("stop", f"stopped watching {self.profile}{left}", jobs_left=len(running))
 
     async def _loop(self) -> None:
         while not self.stopping:
@@ -430,7 +429,12 @@ class Watcher:
         self._services[job.id] = pair.service
         task = asyncio.create_task(self._run_job(pair, job, resumed=resumed))
         self.tasks[job.id] = task
-        task.add_done_callback(lambda _t, job_id=job.id: self.tasks.pop(job_id, None))
+        job_id = job.id
+
+        def forget(_task: asyncio.Task[Job]) -> None:
+            self.tasks.pop(job_id, None)
+
+        task.add_done_callback(forget)
 
     async def _run_job(self, pair: ResourcePair, job: Job, *, resumed: bool) -> Job:
         async with self._gate:
@@ -488,7 +492,7 @@ class Watcher:
         words = f"{event.asset_name}: {event.step}"
         if event.step_count:
             words += f" ({event.step_index}/{event.step_count})"
-        if event.state.finished or event.state is JobState.INTERRUPTED:
+        if (event.state.finished or event.state is JobState.INTERRUPTED) and event.step != event.state.value:
             words += f" → {event.state.value}"
         if event.message:
             words += f": {event.message}"
