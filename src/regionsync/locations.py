@@ -1,7 +1,8 @@
 """Where regionsync keeps its files: the config file, the data directory and the journal.
 
 Paths follow the platform's conventions (platformdirs: XDG on Linux, ~/Library on macOS,
-%APPDATA% on Windows). Two environment variables override them, for tests, CI and portable setups:
+%APPDATA% on Windows). Two environment variables (read by settings.py) override them, for tests, CI
+and portable setups:
 
 - `REGIONSYNC_CONFIG`   — the config file itself (its directory is the config directory);
 - `REGIONSYNC_DATA_DIR` — the data directory (the journal lives there).
@@ -12,27 +13,20 @@ permissions (0700 directories, 0600 files).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
 
+from regionsync import settings
+
 APP_NAME = "regionsync"
-CONFIG_ENV = "REGIONSYNC_CONFIG"
-DATA_DIR_ENV = "REGIONSYNC_DATA_DIR"
 CONFIG_FILE_NAME = "config.toml"
 JOURNAL_FILE_NAME = "journal.sqlite3"
 
 
-def _from_env(name: str) -> Path | None:
-    """The path an environment variable names, `~` expanded; None when unset or empty."""
-    value = os.environ.get(name, "").strip()
-    return Path(value).expanduser() if value else None
-
-
 def config_file() -> Path:
     """The profiles file: `$REGIONSYNC_CONFIG`, else `<user config dir>/regionsync/config.toml`."""
-    return _from_env(CONFIG_ENV) or Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILE_NAME
+    return settings.config_file() or Path(platformdirs.user_config_dir(APP_NAME)) / CONFIG_FILE_NAME
 
 
 def config_dir() -> Path:
@@ -42,7 +36,7 @@ def config_dir() -> Path:
 
 def data_dir() -> Path:
     """Where regionsync keeps its state: `$REGIONSYNC_DATA_DIR`, else the user data dir."""
-    return _from_env(DATA_DIR_ENV) or Path(platformdirs.user_data_dir(APP_NAME))
+    return settings.data_dir() or Path(platformdirs.user_data_dir(APP_NAME))
 
 
 def journal_file() -> Path:

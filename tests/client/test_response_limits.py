@@ -18,7 +18,8 @@ from starlette.routing import Route
 
 from regionsync.credentials import KeyCredential
 from regionsync.errors import RegionSyncError
-from regionsync.services.http import AzureHttp, ResponseLimits, parse_size, shape_problem
+from regionsync.services.http import AzureHttp, ResponseLimits, shape_problem
+from regionsync.settings import parse_size
 
 ENDPOINT = "https://contoso-wus.cognitiveservices.azure.com"
 KEY = "wus-key-0123456789abcdef"

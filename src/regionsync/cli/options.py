@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
+from regionsync import settings
 from regionsync.cli.common import CONFIG_OPTION, JSON_OPTION, PROFILE_OPTION, SERVICE_OPTION, parse_service
 
 if TYPE_CHECKING:
@@ -95,11 +96,10 @@ def request_timeout() -> httpx.Timeout:
     """Per-request timeout: REGIONSYNC_TIMEOUT seconds (default 30; connecting at most 5)."""
     import httpx
 
-    raw = os.environ.get("REGIONSYNC_TIMEOUT", "")
     try:
-        seconds = float(raw) if raw else 30.0
-    except ValueError:
-        raise typer.BadParameter(f"REGIONSYNC_TIMEOUT must be a number of seconds, not {raw!r}") from None
+        seconds = settings.timeout_seconds()
+    except settings.BadSetting as bad:
+        raise typer.BadParameter(str(bad)) from None
     return httpx.Timeout(seconds, connect=min(5.0, seconds))
 
 
@@ -108,12 +108,10 @@ def retries() -> int:
 
     Scripts that prefer failing fast over riding out a blip set it to 1.
     """
-    raw = os.environ.get("REGIONSYNC_RETRIES", "")
     try:
-        value = int(raw) if raw else 5
-    except ValueError:
-        raise typer.BadParameter(f"REGIONSYNC_RETRIES must be a whole number, not {raw!r}") from None
-    return max(1, value)
+        return settings.retries()
+    except settings.BadSetting as bad:
+        raise typer.BadParameter(str(bad)) from None
 
 
 def retry_settings() -> RetrySettings:

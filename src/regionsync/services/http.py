@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 import logging
-import os
 import random
 import re
 import time
@@ -39,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from regionsync import __version__
+from regionsync import __version__, settings
 from regionsync.credentials import Credential, EntraCredential
 from regionsync.domain import Service
 from regionsync.errors import (
@@ -101,23 +100,6 @@ def _pin_prefix(endpoint: str, origin: str) -> str | None:
 
 # ------------------------------------------------------------------------------------------- limits
 
-MAX_BODY_ENV = "REGIONSYNC_MAX_BODY"
-MAX_PAGE_ITEMS_ENV = "REGIONSYNC_MAX_PAGE_ITEMS"
-MAX_PAGES_ENV = "REGIONSYNC_MAX_PAGES"
-LISTING_SECONDS_ENV = "REGIONSYNC_LISTING_SECONDS"
-
-_SIZE = re.compile(r"^\s*(\d+)\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)\s*$", re.IGNORECASE)
-_SIZE_UNIT = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-
-
-def parse_size(text: str) -> int:
-    """'33554432', '32MiB', '32m', '512k' → bytes (binary units: k = 1024); ValueError otherwise."""
-    match = _SIZE.match(text)
-    if not match or int(match.group(1)) <= 0:
-        raise ValueError(text)
-    return int(match.group(1)) * _SIZE_UNIT[match.group(2)[:1].lower()]
-
-
 def format_size(size: int) -> str:
     """Bytes in the largest binary unit that divides them (33554432 → '32 MiB')."""
     for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
@@ -143,45 +125,30 @@ class ResponseLimits:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ResponseLimits:
-        """The defaults, with what the environment overrides; a bad value is a RegionSyncError."""
-        env = os.environ if environ is None else environ
+        """The defaults, with what the environment overrides (`settings`); a bad value is a
+        RegionSyncError."""
         default = cls()
         values: dict[str, Any] = {}
-        readers: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
-            ("max_body", MAX_BODY_ENV, parse_size, "a size in bytes such as 33554432 or 32MiB"),
-            ("max_page_items", MAX_PAGE_ITEMS_ENV, _positive_int, "a whole number above 0"),
-            ("max_pages", MAX_PAGES_ENV, _positive_int, "a whole number above 0"),
-            ("listing_seconds", LISTING_SECONDS_ENV, _positive_float, "a number of seconds above 0"),
+        readers: tuple[tuple[str, Callable[[Mapping[str, str] | None], Any]], ...] = (
+            ("max_body", settings.max_body),
+            ("max_page_items", settings.max_page_items),
+            ("max_pages", settings.max_pages),
+            ("listing_seconds", settings.listing_seconds),
         )
-        for name, variable, parse, expected in readers:
-            raw = env.get(variable, "").strip()
-            if not raw:
-                continue
+        for name, read in readers:
             try:
-                values[name] = parse(raw)
-            except ValueError:
+                value = read(environ)
+            except settings.BadSetting as bad:
                 raise RegionSyncError(
-                    what=f"{variable} is set to {raw!r}, which is not {expected}",
+                    what=f"{bad.variable} is set to {bad.raw!r}, which is not {bad.expected}",
                     why=f"It sets a limit on what regionsync reads from a service (default "
                     f"{_shown(name, getattr(default, name))}).",
-                    todo=f"Set {variable} to {expected}, or unset it to use the default.",
+                    todo=f"Set {bad.variable} to {bad.expected}, or unset it to use the default.",
                     code="BadSetting",
                 ) from None
+            if value is not None:
+                values[name] = value
         return replace(default, **values) if values else default
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0 or value == float("inf"):
-        raise ValueError(text)
-    return value
 
 
 def _shown(name: str, value: Any) -> str:
@@ -431,8 +398,8 @@ class AzureHttp:
                     f"{{where}} returned more than {limits.max_pages} pages for one listing — the service "
                     "may be looping",
                     f"{pages} pages read, and the last still links to another; "
-                    f"{MAX_PAGES_ENV} = {limits.max_pages}",
-                    MAX_PAGES_ENV,
+                    f"{settings.MAX_PAGES_ENV} = {limits.max_pages}",
+                    settings.MAX_PAGES_ENV,
                     context,
                 )
             if waited > limits.listing_seconds:
@@ -440,8 +407,8 @@ class AzureHttp:
                     f"{{where}} took more than {limits.listing_seconds:g} s for one listing ({pages} pages) "
                     "— the service may be looping or very slow",
                     f"{waited:.0f} s spent waiting for {pages} pages, and the last still links to another; "
-                    f"{LISTING_SECONDS_ENV} = {limits.listing_seconds:g}",
-                    LISTING_SECONDS_ENV,
+                    f"{settings.LISTING_SECONDS_ENV} = {limits.listing_seconds:g}",
+                    settings.LISTING_SECONDS_ENV,
                     context,
                 )
 
@@ -648,7 +615,7 @@ class AzureHttp:
         return self._clean(
             bad_response(
                 self.endpoint,
-                f"{detail}; {MAX_BODY_ENV} = {self.limits.max_body}",
+                f"{detail}; {settings.MAX_BODY_ENV} = {self.limits.max_body}",
                 status=response.status_code,
                 request_id=request_id_of(response.headers),
                 side=self.side_label,
@@ -656,8 +623,8 @@ class AzureHttp:
                 what=f"{{where}} sent an answer larger than {shown}; regionsync stopped reading it",
                 why="No answer regionsync asks for is that large: a proxy, a fault or a misbehaving service "
                 "sent it, and reading on could exhaust this machine's memory.",
-                todo=f"Try again later; if the resource really answers that much, raise {MAX_BODY_ENV} "
-                f"(e.g. {MAX_BODY_ENV}=64MiB).",
+                todo="Try again later; if the resource really answers that much, raise "
+                f"{settings.MAX_BODY_ENV} (e.g. {settings.MAX_BODY_ENV}=64MiB).",
                 code="ResponseTooLarge",
                 retryable=False,
             )
@@ -680,7 +647,7 @@ class AzureHttp:
                 todo="Try again later; if it persists, check that the endpoint is the resource itself and "
                 "not a proxy"
                 + (
-                    f"; a service that really sends such pages needs {MAX_PAGE_ITEMS_ENV} raised."
+                    f"; a service that really sends such pages needs {settings.MAX_PAGE_ITEMS_ENV} raised."
                     if too_many
                     else "."
                 ),

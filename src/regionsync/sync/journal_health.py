@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from regionsync.errors import RegionSyncError
-from regionsync.locations import DATA_DIR_ENV
+from regionsync.settings import DATA_DIR_ENV
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100

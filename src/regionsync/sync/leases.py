@@ -26,11 +26,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from regionsync import settings
 from regionsync.domain import Job, JobState
 from regionsync.sync.journal import Journal, job_from_row
 
-DEFAULT_LEASE_SECONDS = 30.0
-LEASE_ENV = "REGIONSYNC_LEASE_SECONDS"
+DEFAULT_LEASE_SECONDS = settings.DEFAULT_LEASE_SECONDS
 
 
 @dataclass(frozen=True)
@@ -91,11 +91,7 @@ def this_process() -> Owner:
 
 def lease_seconds() -> float:
     """How long a lease lasts without a heartbeat (`REGIONSYNC_LEASE_SECONDS`, default 30)."""
-    raw = os.environ.get(LEASE_ENV, "").strip()
-    try:
-        return max(1.0, float(raw)) if raw else DEFAULT_LEASE_SECONDS
-    except ValueError:
-        return DEFAULT_LEASE_SECONDS
+    return settings.lease_seconds()
 
 
 @dataclass(frozen=True)
