@@ -23,14 +23,10 @@ emulator): anywhere else the key would travel in clear text, so a profile must s
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import json
 import math
-import os
 import re
-import stat
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +39,10 @@ from pydantic_core import PydanticCustomError
 from regionsync.credentials import parse_key_source
 from regionsync.domain import Service, Side
 from regionsync.errors import RegionSyncError, Remedy
+from regionsync.files import write_private
+from regionsync.locations import config_file
+from regionsync.settings import PROFILE_ENV
+from regionsync.settings import profile as profile_from_env
 from regionsync.toml_lines import locate_line
 
 SERVICE_API_VERSIONS: dict[Service, tuple[str, ...]] = {
@@ -52,8 +52,6 @@ SERVICE_API_VERSIONS: dict[Service, tuple[str, ...]] = {
 }
 """Every API version regionsync speaks, per service, oldest first; the last is the default."""
 
-CONFIG_ENV = "REGIONSYNC_CONFIG"
-PROFILE_ENV = "REGIONSYNC_PROFILE"
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _REGION = re.compile(r"^[a-z0-9]+$")
 _HOW_TO_ADD = (
@@ -357,21 +355,11 @@ def check_endpoints(config: Config, path: Path | str, text: str | None = None) -
 # ------------------------------------------------------------------------------------------------- paths
 
 
-def default_config_path() -> Path:
-    """The platform's user config dir + `regionsync/config.toml`."""
-    from platformdirs import user_config_path
-
-    return user_config_path("regionsync") / "config.toml"
-
-
 def config_path(explicit: Path | str | None = None) -> Path:
-    """`--config` if given, else `$REGIONSYNC_CONFIG`, else the platform default."""
+    """`--config` if given, else `$REGIONSYNC_CONFIG`, else the platform default (locations.py)."""
     if explicit:
         return Path(explicit).expanduser()
-    env = os.environ.get(CONFIG_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    return default_config_path()
+    return config_file()
 
 
 # ------------------------------------------------------------------------------------------- load & save
@@ -436,33 +424,11 @@ def save_config(config: Config, path: Path | str) -> None:
     A config with an insecure endpoint is refused before anything is written (`check_endpoints`)."""
     path = Path(path)
     check_endpoints(config, path)
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o600
-    except OSError as exc:
-        raise _config_error(path, None, "", f"cannot be written ({exc.strerror})") from None
     text = dumps_toml(config_to_data(config))
     try:
-        if not target.parent.exists():
-            target.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        write_private(path, text)
     except OSError as exc:
         raise _config_error(path, None, "", f"cannot be written ({exc.strerror})") from None
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise _config_error(path, None, "", f"cannot be written ({exc.strerror})") from None
-        raise
 
 
 def config_to_data(config: Config) -> dict[str, Any]:
@@ -478,7 +444,7 @@ def config_to_data(config: Config) -> dict[str, Any]:
 
 def select_profile(config: Config, name: str | None = None) -> tuple[str, Profile]:
     """The profile to use: `name` (--profile) > `$REGIONSYNC_PROFILE` > `default_profile` > the only one."""
-    chosen = name or os.environ.get(PROFILE_ENV, "").strip() or config.default_profile
+    chosen = name or profile_from_env() or config.default_profile
     if not config.profiles:
         raise RegionSyncError(
             what="No profile is configured",

@@ -8,11 +8,11 @@ dashboard never fails to start because of it.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from regionsync.files import write_private
 
 PREFERENCES_FILE_NAME = "ui.toml"
 
@@ -62,18 +62,6 @@ def save_preferences(preferences: UiPreferences, path: Path | None = None) -> No
         data["theme"] = preferences.theme
     if preferences.auto_refresh is not None:
         data["auto_refresh"] = preferences.auto_refresh
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write("# regionsync dashboard preferences (written by the dashboard)\n")
-                handle.write(dumps_toml(data))
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError:
-        return
+    text = "# regionsync dashboard preferences (written by the dashboard)\n" + dumps_toml(data)
+    with contextlib.suppress(OSError):
+        write_private(path, text, mode=0o600)
