@@ -270,6 +270,10 @@ async def test_a_stop_leaves_running_jobs_interrupted_and_released(tmp_path: Pat
         await watcher.check_once()
         assert len(watcher.tasks) == 2
         await asyncio.sleep(0)  # the first job starts; the second waits for the gate
+        state = watched_by(session.journal, "test")
+        assert state is not None and state.owner == watcher.owner
+        assert sorted(job.asset_name for job in state.jobs) == ["invoice", "receipt"]
+        assert "copying invoice, receipt" in state.words()
         await watcher.shutdown()
         jobs = session.journal.list_jobs()
         assert {j.state for j in jobs} == {JobState.INTERRUPTED}
@@ -308,3 +312,22 @@ async def test_healthz_and_metrics_over_http(tmp_path: Path) -> None:
     assert families["regionsync_oldest_gap_seconds"].type == "gauge"
     assert families["regionsync_side_latency_seconds"].samples
     assert "key" not in body.text.lower()
+
+
+def test_an_older_journal_gains_the_watchers_table(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "journal.sqlite3"
+    Journal(path).close()
+    with sqlite3.connect(path) as db:  # as a regionsync before issue 16 left it: schema 2
+        db.execute("DROP TABLE watchers")
+        db.execute("PRAGMA user_version = 2")
+    with Journal(path) as journal:
+        assert journal.watcher("contoso") is None
+        assert (
+            journal.claim_watcher("contoso", owner=A.key(), interval=300, may_take=lambda row: False) is None
+        )
+        row = journal.watcher("contoso")
+        assert row is not None and Owner.from_key(row.owner) == A and row.interval == 300
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
