@@ -36,4 +36,24 @@ def clock(value: datetime | None, now: datetime | None = None) -> str:
         return "never"
     value = value.astimezone(UTC)
     today = (now or datetime.now(UTC)).astimezone(UTC).date()
-    return value.strftime("%H:%M") if value.date() == today else value.strftime("%Y-%m-%d %H:%M")
+    return hm(value) if value.date() == today else value.strftime("%Y-%m-%d %H:%M")
+
+
+def day(value: datetime | None) -> str:
+    """'2024-11-20' (as given, no zone change): when an asset changed, in a table ('' when unknown)."""
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def to_second(value: datetime | None) -> str:
+    """'2024-11-20 06:05:09' (as given, no zone change): when a job was last updated ('' for None)."""
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def hms(value: datetime | None) -> str:
+    """'06:05:09' (as given, no zone change): a time of day in a status line or log ('' for None)."""
+    return value.strftime("%H:%M:%S") if value else ""
+
+
+def hm(value: datetime | None) -> str:
+    """'06:05' (as given, no zone change): since when a lease is held ('' for None)."""
+    return value.strftime("%H:%M") if value else ""

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from regionsync.domain import Asset, AssetPair, Job, SyncStatus
-from regionsync.present import stamp
+from regionsync.present import day, stamp
 from regionsync.sync.inventory import ServiceStatus
 from regionsync.sync.plan import Plan
 
@@ -31,7 +31,7 @@ STATUS_STYLE: dict[SyncStatus, str] = {
 def _cell(asset: Asset | None) -> Text:
     if asset is None:
         return Text("")
-    when = asset.changed.strftime("%Y-%m-%d") if asset.changed else ""
+    when = day(asset.changed)
     return Text.assemble(asset.name, ("  " + asset.state, "dim"), ("  " + when, "dim"))
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from regionsync.cli.options import CONFIG, PROFILE, SERVICE, open_session, run_async
+from regionsync.present import hms
 
 if TYPE_CHECKING:
     import asyncio
@@ -162,7 +163,7 @@ class _Log:
 
             line = json.dumps(event.as_json(), ensure_ascii=False, default=str)
         else:
-            line = f"{event.at.astimezone().strftime('%H:%M:%S')} {event.kind:<9} {event.message}"
+            line = f"{hms(event.at.astimezone())} {event.kind:<9} {event.message}"
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 

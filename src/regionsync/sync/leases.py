@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from regionsync import settings
+from regionsync import present, settings
 from regionsync.domain import Job, JobState
 from regionsync.sync.journal import Journal, job_from_row
 
@@ -104,7 +104,7 @@ class Holder:
 
     def words(self) -> str:
         """'receipt is being copied by pid 4242 on host ops-1 since 06:05 — `regionsync jobs show 17`'."""
-        since = f" since {self.since.strftime('%H:%M')}" if self.since else ""
+        since = f" since {present.hm(self.since)}" if self.since else ""
         return (
             f"{self.job.asset_name} is being copied by {self.owner.words()}{since} — "
             f"`regionsync jobs show {self.job.id}`"

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from regionsync import present
 from regionsync.domain import (
     Asset,
     AssetKind,
@@ -63,7 +64,7 @@ class SideCell:
         if asset is None:
             return None
         label = asset.id if asset.id == asset.name else f"{asset.name} ({asset.id[:8]})"
-        when = asset.changed.strftime("%Y-%m-%d") if asset.changed else ""
+        when = present.day(asset.changed)
         return SideCell(name=label, state=asset.state, changed=when)
 
     @property
@@ -228,7 +229,7 @@ class SideHealth:
 
     def words(self) -> str:
         """The state in words, e.g. `reachable · key accepted · 38 ms · 12:04:51`."""
-        when = f" · {self.checked_at.strftime('%H:%M:%S')}" if self.checked_at else ""
+        when = f" · {present.hms(self.checked_at)}" if self.checked_at else ""
         if self.reachable is None:
             return "… checking"
         if not self.reachable:

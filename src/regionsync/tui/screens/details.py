@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from regionsync import present
 from regionsync.domain import Asset, AssetPair, Job, Side, SyncStatus
 from regionsync.errors import RegionSyncError
 
@@ -47,7 +48,7 @@ class AssetDetails:
 
 def _stamp(asset: Asset, field: str) -> str:
     value = getattr(asset, field)
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
+    return f"{present.to_second(value)} UTC" if value else ""
 
 
 def asset_fields(asset: Asset) -> list[tuple[str, str]]:
@@ -99,7 +100,7 @@ def job_text(job: Job | None) -> Text:
     out = Text()
     out.append(f"{job.state.value}", style="bold red" if job.error else "bold")
     out.append(f" · copy {job.kind.value} {job.asset_name} → {job.source_side.other.value}")
-    out.append(f" · job {job.id} · updated {job.updated.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    out.append(f" · job {job.id} · updated {present.to_second(job.updated)}\n")
     for step in job.steps:
         pct = f" {step.percent}%" if step.percent is not None else ""
         out.append(f"  {step.index}. {step.name} {step.state.value}{pct}", style="dim")
