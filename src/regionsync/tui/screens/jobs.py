@@ -9,9 +9,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from regionsync import present
 from regionsync.domain import Job, JobState
 from regionsync.tui.messages import JobAction
 from regionsync.tui.screens.details import job_text
@@ -68,7 +70,7 @@ class JobsScreen(ModalScreen[None]):
                 Text(f"{job.kind.value} {job.asset_name}"),
                 Text(f"{job.source_side.value} → {job.source_side.other.value}"),
                 Text(last),
-                Text(job.updated.strftime("%Y-%m-%d %H:%M:%S")),
+                Text(present.to_second(job.updated)),
                 Text(job.error or "", style="red"),
                 key=job.id,
             )
@@ -89,7 +91,7 @@ class JobsScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         if not self.jobs or table.cursor_row < 0:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
         return self.jobs.get(str(key.value))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
