@@ -17,11 +17,11 @@ from regionsync.tui.app import RegionSyncApp
 from regionsync.tui.commands import palette_entries
 from regionsync.tui.messages import JobProgress
 from regionsync.tui.model import row_key
+from regionsync.tui.screens.confirm import ConfirmCopyScreen
 from regionsync.tui.screens.details import DetailsScreen
 from regionsync.tui.screens.help import HelpScreen
 from regionsync.tui.screens.jobs import JobsScreen
 from regionsync.tui.screens.main import MainScreen
-from regionsync.tui.screens.plan import PlanScreen
 
 DI = Service.DOCUMENT_INTELLIGENCE
 
@@ -80,7 +80,7 @@ async def test_copy_shows_the_preflight_and_no_is_the_default(dashboard: Dashboa
         select(app, "purchase-order")
         await pilot.press("c")
         await settle(pilot)
-        assert isinstance(app.screen, PlanScreen)
+        assert isinstance(app.screen, ConfirmCopyScreen)
         text = screen_text(app)
         assert "Copy model purchase-order to the secondary" in text
         assert "target quota 4/250" in text and "Nothing is deleted" in text
@@ -153,7 +153,7 @@ async def test_sync_missing_shows_the_plan_then_copies_everything_missing(dashbo
         await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
-        assert isinstance(app.screen, PlanScreen)
+        assert isinstance(app.screen, ConfirmCopyScreen)
         text = screen_text(app)
         assert "Sync everything missing to the secondary" in text
         for line in ("copy model purchase-order", "copy model w2-2023", "copy classifier mail-sorter"):
@@ -262,6 +262,8 @@ async def test_jobs_and_help_screens_open_and_close(dashboard: Dashboard) -> Non
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+        await pilot.press("end")  # the statuses come after every key of the screen
+        await pilot.pause()
         help_text = screen_text(app)
         for status in SyncStatus:
             assert f"{status.glyph} {status.value}" in help_text

@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.css.query import NoMatches
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from regionsync.domain import AssetKind, Job, JobState, ProgressEvent, Service, Side, SyncStatus
@@ -52,12 +54,12 @@ from regionsync.tui.model import (
     rows_of,
 )
 from regionsync.tui.preferences import UiPreferences, load_preferences, save_preferences
+from regionsync.tui.screens.confirm import ConfirmCopyScreen
 from regionsync.tui.screens.details import AssetDetails, DetailsScreen
 from regionsync.tui.screens.error import ErrorScreen
-from regionsync.tui.screens.help import HelpScreen
+from regionsync.tui.screens.help import HelpScreen, keys_of
 from regionsync.tui.screens.jobs import JobsScreen
 from regionsync.tui.screens.main import MainScreen
-from regionsync.tui.screens.plan import PlanScreen
 from regionsync.tui.screens.profile_form import NewProfile, ProfileFormScreen
 from regionsync.tui.screens.welcome import WelcomeScreen
 from regionsync.tui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
@@ -136,14 +138,21 @@ class RegionSyncApp(App[None]):
         Binding("enter", "details", "Details", key_display="⏎",
                 tooltip="Both sides' fields, the last job and what to do.", id="details"),
         Binding("j", "jobs", "Jobs", tooltip="Every job in the journal.", id="jobs"),
-        Binding("question_mark", "help", "Help", key_display="?", tooltip="Keys and statuses.", id="help"),
-        Binding("a", "add_profile", "Add profile", show=False, tooltip="Add a profile.", id="add-profile"),
-        Binding("1", "tab(0)", "Tab 1", show=False, id="tab-1"),
-        Binding("2", "tab(1)", "Tab 2", show=False, id="tab-2"),
-        Binding("3", "tab(2)", "Tab 3", show=False, id="tab-3"),
-        Binding("4", "tab(3)", "Tab 4", show=False, id="tab-4"),
-        Binding("left_square_bracket", "tab_step(-1)", "Previous tab", show=False, id="tab-previous"),
-        Binding("right_square_bracket", "tab_step(1)", "Next tab", show=False, id="tab-next"),
+        Binding("question_mark", "help", "Help", key_display="?", priority=True,
+                tooltip="Every key of the screen in front, and the statuses.", id="help"),
+        Binding("q", "quit", "Quit", show=False, tooltip="Quit; journaled jobs resume next time (as ctrl+q).",
+                id="quit"),
+        Binding("a", "add_profile", "Add profile", show=False,
+                tooltip="Add a profile: both resources and their keys (keys go to the OS keyring).",
+                id="add-profile"),
+        Binding("1", "tab(0)", "Tab 1", show=False, tooltip="The first asset kind's tab.", id="tab-1"),
+        Binding("2", "tab(1)", "Tab 2", show=False, tooltip="The second asset kind's tab.", id="tab-2"),
+        Binding("3", "tab(2)", "Tab 3", show=False, tooltip="The third asset kind's tab.", id="tab-3"),
+        Binding("4", "tab(3)", "Tab 4", show=False, tooltip="The fourth asset kind's tab.", id="tab-4"),
+        Binding("left_square_bracket", "tab_step(-1)", "Previous tab", key_display="[", show=False,
+                tooltip="The previous asset kind's tab.", id="tab-previous"),
+        Binding("right_square_bracket", "tab_step(1)", "Next tab", key_display="]", show=False,
+                tooltip="The next asset kind's tab.", id="tab-next"),
     ]
 
     def __init__(
@@ -198,6 +207,7 @@ class RegionSyncApp(App[None]):
         self._binding_state: tuple[object, ...] = ()
         self._footer_timer: Any = None
         self._refreshes = 0
+        self._session_timers: list[Any] = []
 
     # -- start and stop -----------------------------------------------------------------------------
 
@@ -263,8 +273,10 @@ class RegionSyncApp(App[None]):
         if session.journal.unfinished_jobs(session.profile_name):
             self.run_worker(self._resume(), group="resume", exit_on_error=False,
                             description="Resuming journaled jobs")
-        self.set_interval(1.0, self._tick, name="elapsed")
-        self.set_interval(FOLLOW_EVERY, self._follow_elsewhere, name="follow-elsewhere")
+        self._session_timers = [
+            self.set_interval(1.0, self._tick, name="elapsed"),
+            self.set_interval(FOLLOW_EVERY, self._follow_elsewhere, name="follow-elsewhere"),
+        ]
 
     async def on_unmount(self) -> None:
         gc.unfreeze()  # what `_settle_heap` froze is ordinary garbage again once the app is gone
@@ -282,8 +294,10 @@ class RegionSyncApp(App[None]):
 
     @property
     def top_screen(self) -> object | None:
-        """The screen on top, or None while the app starts or shuts down (`self.screen` raises then)."""
-        return self.screen_stack[-1] if self.screen_stack else None
+        """The screen on top, or None while the app starts or shuts down (`self.screen` raises then).
+        The command palette does not count: what it offers is what the screen under it can do."""
+        stack = [screen for screen in self.screen_stack if not isinstance(screen, CommandPalette)]
+        return stack[-1] if stack else None
 
     @property
     def session_ready(self) -> bool:
@@ -323,7 +337,25 @@ class RegionSyncApp(App[None]):
         if action == "clear_filter":
             main = self.main_screen
             return main is not None and bool(main.filter_bar.query_text)
+        if action == "tab" and parameters:
+            main = self.main_screen
+            return main is not None and isinstance(parameters[0], int) and parameters[0] < len(main.kinds)
         return True
+
+    def open_jobs(self, limit: int = 10) -> list[tuple[str, str]]:
+        """(id, `copy model X → westus2`) of the profile's unfinished jobs, newest first: the palette's
+        resume and cancel entries."""
+        session = self.session
+        if session is None:
+            return []
+        jobs = sorted(session.journal.unfinished_jobs(session.profile_name), key=lambda j: (j.created, j.id),
+                      reverse=True)
+        return [(job.id, job_line(job, self._target_label(job)).title) for job in jobs[:limit]]
+
+    def other_profiles(self) -> list[str]:
+        """The config file's profiles other than the one open (the palette's `profile: switch to`)."""
+        current = self.session.profile_name if self.session is not None else self.profile_name
+        return [name for name in self._existing_profiles() if name != current]
 
     def _can_copy(self, row: DiffRow) -> bool:
         if self.session is None:
@@ -643,7 +675,7 @@ class RegionSyncApp(App[None]):
             if confirmed:
                 self._execute(message.plans)
 
-        self.push_screen(PlanScreen(message.intent, message.plans), answered)
+        self.push_screen(ConfirmCopyScreen(message.intent, message.plans), answered)
 
     def _execute(self, plans: list[tuple[ResourcePair, Plan]]) -> None:
         if self.session is None or not any(plan.copies for _, plan in plans):
@@ -714,8 +746,62 @@ class RegionSyncApp(App[None]):
         self.push_screen(JobsScreen(jobs))
 
     def action_help(self) -> None:
-        if not isinstance(self.top_screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        """`?` on any screen (a priority key: modals too, but never while typing in a field): the keys
+        of the screen in front; `?` again closes it."""
+        screen = self.top_screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss(None)
+        elif isinstance(screen, Screen):
+            self.push_screen(HelpScreen(keys_of(self, screen)))
+
+    def action_job(self, what: str, job_id: str) -> None:
+        """The palette's `job: resume …` / `job: cancel …`: as `r` / `x` on the jobs screen."""
+        self.post_message(JobAction(what, job_id))
+
+    async def action_switch_profile(self, name: str) -> None:
+        """Close this profile's session and open `name` (refused while this process runs copies: they
+        would be interrupted; the journal keeps them either way)."""
+        session = self.session
+        if session is not None and session.runner.heartbeat.jobs:
+            self.notify("Copies are running here; switch once they end (or cancel them on the jobs screen).",
+                        title="profile: switch", severity="warning")
+            return
+        for timer in self._session_timers:
+            timer.stop()
+        self._session_timers = []
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+            self._refresh_timer = None
+        for group in ("refresh", "resume", "plan"):
+            self.workers.cancel_group(self, group)
+        self._refreshing = self._refresh_again = False
+        while self.main_screen is not None and len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self.session = None
+        if session is not None:
+            try:
+                await session.aclose()
+            finally:
+                session.journal.close()
+        self.statuses, self.health, self._pairs = [], {}, {}
+        self._live.clear()
+        self._elsewhere.clear()
+        self._job_rows.clear()
+        self._job_info.clear()
+        self._copyable_count = 0
+        self.profile_name = name
+        await self._open_session(lambda: self._opener()(name))
+
+    def action_fail_next_copy(self) -> None:
+        if self.emulator is not None:
+            self.emulator.fail_next_copy()
+            self.notify("The next copy started fails half way (emulated).", severity="warning")
+
+    def action_clear_faults(self) -> None:
+        if self.emulator is not None:
+            self.emulator.clear()
+            self.notify("Every emulated fault is off.")
+            self.start_refresh()
 
     def action_set_theme(self, name: str) -> None:
         if name in self.available_themes:

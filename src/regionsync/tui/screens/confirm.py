@@ -1,7 +1,9 @@
-"""PlanScreen: the pre-flight of a copy or a sync, and exactly what will happen — confirm or not.
+"""ConfirmCopyScreen: the pre-flight of a copy or a sync, and exactly what will happen — confirm or not.
 
-The default answer is No (focused first, and `escape` means No). When nothing can be copied the only
-button is Close, with each refusal's reason and what to do.
+The default answer is No (focused first: Enter means No, and so do `n` and `escape`); `y` confirms.
+The plan scrolls (PageDown/End, ↑/↓) between a title and the buttons, which are docked at the bottom
+so they stay visible at 80×24 however long the plan. When nothing can be copied the only button is
+Close, with each refusal's reason and what to do.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from regionsync.sync.plan import Plan
 
 _DRIFTED_TODO = "select it and press c to replace the outdated copy (you are asked to confirm)"
+CHROME = 7
+"""Rows of the modal that are not the plan: border (2), title and its gap (2), the buttons (3)."""
 LIST_LIMIT = 60
 """At most this many copies (and refusals) are listed one by one; the rest are counted."""
 
@@ -107,28 +111,36 @@ def describe_plans(intent: CopyIntent, plans: Sequence[tuple[ResourcePair, Plan]
     return out
 
 
-class PlanScreen(ModalScreen[bool]):
-    """Shows a plan; dismisses with True only when the user presses the confirm button."""
+class ConfirmCopyScreen(ModalScreen[bool]):
+    """Shows a plan; dismisses with True only when the user presses the confirm button or `y`."""
 
     DEFAULT_CSS = """
-    PlanScreen { align: center middle; }
-    PlanScreen > Vertical {
+    ConfirmCopyScreen { align: center middle; }
+    ConfirmCopyScreen > Vertical {
         width: 90%;
         max-width: 110;
         height: auto;
-        max-height: 90%;
+        max-height: 100%;
         border: thick $accent;
         background: $surface;
         padding: 0 1;
     }
-    PlanScreen #plan-title { text-style: bold; color: $accent; padding: 0 0 1 0; }
-    PlanScreen VerticalScroll { height: auto; max-height: 22; }
-    PlanScreen #plan-buttons { height: auto; align-horizontal: right; padding: 1 0 0 0; }
-    PlanScreen Button { margin: 0 0 0 2; }
+    ConfirmCopyScreen #plan-title { text-style: bold; color: $accent; padding: 0 0 1 0; }
+    ConfirmCopyScreen #plan-scroll { height: auto; }
+    ConfirmCopyScreen #plan-buttons { dock: bottom; height: auto; align-horizontal: right; }
+    ConfirmCopyScreen #plan-keys { width: 1fr; height: 3; content-align: left middle; color: $text-muted; }
+    ConfirmCopyScreen Button { margin: 0 0 0 2; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "answer(False)", "No", tooltip="Close without copying.", id="plan-no"),
+        Binding("y", "answer(True)", "Yes", tooltip="Confirm: start the copy.", id="confirm-yes"),
+        Binding("n,escape", "answer(False)", "No", tooltip="Close without copying.", id="confirm-no"),
+        Binding("pagedown", "scroll('page_down')", "Page down", show=False, tooltip="Scroll the plan."),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False, tooltip="Scroll the plan back."),
+        Binding("down", "scroll('down')", "Down", show=False, tooltip="Scroll the plan a line."),
+        Binding("up", "scroll('up')", "Up", show=False, tooltip="Scroll the plan back a line."),
+        Binding("end", "scroll('end')", "End", show=False, tooltip="The end of the plan."),
+        Binding("home", "scroll('home')", "Home", show=False, tooltip="The start of the plan."),
     ]
     AUTO_FOCUS = "#no"
 
@@ -141,10 +153,9 @@ class PlanScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plan_title(self.intent, self.plans), id="plan-title", markup=False)
-            with VerticalScroll():
-                yield Static(describe_plans(self.intent, self.plans), id="plan-body")
             with Horizontal(id="plan-buttons"):
                 if self.copies:
+                    yield Static("y yes · n / ⏎ no · PgDn scrolls", id="plan-keys", markup=False)
                     yield Button("No", id="no", variant="default")
                     replace = any(c.replace_id for _, plan in self.plans for c in plan.copies)
                     label = "Replace" if replace else (
@@ -152,7 +163,25 @@ class PlanScreen(ModalScreen[bool]):
                     )
                     yield Button(label, id="confirm", variant="error" if replace else "warning")
                 else:
+                    yield Static("⏎ / n closes · PgDn scrolls", id="plan-keys", markup=False)
                     yield Button("Close", id="no", variant="default")
+            with VerticalScroll(id="plan-scroll"):
+                yield Static(describe_plans(self.intent, self.plans), id="plan-body")
+
+    def on_mount(self) -> None:
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The plan gets the rows the title, border and buttons leave (it scrolls within them), so the
+        buttons are never pushed off a small terminal."""
+        self.body.styles.max_height = max(3, self.app.size.height - CHROME)
+
+    @property
+    def body(self) -> VerticalScroll:
+        return self.query_one("#plan-scroll", VerticalScroll)
 
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
@@ -162,5 +191,19 @@ class PlanScreen(ModalScreen[bool]):
     def _no(self) -> None:
         self.dismiss(False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answer" and parameters and parameters[0] is True:
+            return self.copies > 0  # `y` with nothing to copy does nothing (Close is the only button)
+        return True
+
     def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
+        self.dismiss(answer and self.copies > 0)
+
+    def action_scroll(self, where: str) -> None:
+        body = self.body
+        moves = {
+            "page_down": body.scroll_page_down, "page_up": body.scroll_page_up,
+            "down": body.scroll_down, "up": body.scroll_up,
+            "end": body.scroll_end, "home": body.scroll_home,
+        }
+        moves[where](animate=False)

@@ -1,31 +1,58 @@
-"""HelpScreen (`?`): the keys, the statuses (glyph and word) and where things come from."""
+"""HelpScreen (`?`): every key of the screen in front — built from that screen's bindings (its own, the
+focused widget's and the app's, hidden ones such as `a` included) so it never falls behind them — then
+the statuses (glyph and word) and where things come from."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from rich.table import Table
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from regionsync.domain import SyncStatus
 
-KEYS: tuple[tuple[str, str], ...] = (
-    ("c", "copy the selected asset to the secondary (pre-flight and confirmation first)"),
-    ("s", "sync everything missing (the plan first, then one confirmation)"),
-    ("r", "refresh both regions now"),
-    ("/", "filter by id or name, or by status (missing, drifted, unknown …)"),
-    ("enter", "details: both sides' fields, the last job, what to do"),
-    ("j", "every job in the journal"),
-    ("1-4  [ ]", "switch tab (asset kind)"),
-    ("↑ ↓ PgUp PgDn", "move in the diff"),
-    ("ctrl+p", "command palette: every action, themes, demo outages"),
-    ("?", "this help"),
-    ("ctrl+q", "quit (journaled jobs resume next time)"),
-)
+KeyLine = tuple[str, str, bool]
+"""(keys as shown, what they do, whether they do it now)."""
+
+_SKIPPED = frozenset({"help_quit"})
+"""Textual's system bindings that do not belong in a help list (ctrl+c only says how to quit)."""
+_GENERIC = frozenset({"app.focus_next", "app.focus_previous", "screen.copy_text", "copy_text"})
+"""Keys every Textual screen has (focus, copy text): listed after the screen's own."""
+
+
+def keys_of(app: App[Any], screen: Screen[Any]) -> list[KeyLine]:
+    """Every key of `screen` with what it does: the screen's and the app's keys first (hidden ones
+    such as `a` included, and those that do nothing right now, marked so), then the focused widget's
+    (moving around). One line per action; keys of the same action joined. On a modal screen only the
+    app's priority keys (ctrl+q, ?) reach past it, so only those are listed."""
+    chain = screen._binding_chain  # the focused widget, its ancestors, the screen, the app
+    ours: list[tuple[DOMNode, Binding]] = []
+    widgets: list[tuple[DOMNode, Binding]] = []
+    for node, bindings in chain:
+        for _key, binding in bindings:
+            if binding.action in _SKIPPED or binding.system:
+                continue
+            if node is app and screen.is_modal and not binding.priority:
+                continue
+            own = (node is screen or node is app) and binding.action not in _GENERIC
+            (ours if own else widgets).append((node, binding))
+    lines: dict[tuple[int, str], tuple[list[str], str, bool]] = {}
+    for node, binding in ours + widgets:
+        now = bool(app._check_action_state(binding.action, node))
+        what = binding.tooltip or binding.description or binding.action
+        keys = lines.get((id(node), binding.action), ([], "", now))[0]
+        display = app.get_key_display(binding)
+        if display not in keys:
+            keys.append(display)
+        lines[(id(node), binding.action)] = (keys, what, now)  # a subclass's words (declared later) win
+    return [(" ".join(keys), what, now) for keys, what, now in lines.values()]
+
 
 MEANINGS: dict[SyncStatus, str] = {
     SyncStatus.IN_SYNC: "the secondary holds the same asset: it can serve it now",
@@ -38,12 +65,12 @@ MEANINGS: dict[SyncStatus, str] = {
 }
 
 
-def help_tables() -> tuple[Table, Table]:
+def help_tables(key_lines: Sequence[KeyLine]) -> tuple[Table, Table]:
     keys = Table(show_header=False, box=None, pad_edge=False)
-    keys.add_column(style="bold")
+    keys.add_column(style="bold", no_wrap=True)
     keys.add_column()
-    for key, what in KEYS:
-        keys.add_row(key, what)
+    for key, what, now in key_lines:
+        keys.add_row(key, what if now else f"{what} (not now)", style=None if now else "dim")
     statuses = Table(show_header=False, box=None, pad_edge=False)
     statuses.add_column(style="bold", no_wrap=True)
     statuses.add_column()
@@ -66,8 +93,12 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "close", "Close", id="help-close"),
     ]
 
+    def __init__(self, key_lines: Sequence[KeyLine]) -> None:
+        super().__init__()
+        self.key_lines = list(key_lines)
+
     def compose(self) -> ComposeResult:
-        keys, statuses = help_tables()
+        keys, statuses = help_tables(self.key_lines)
         with Vertical(), VerticalScroll():
             yield Static("Keys", classes="section")
             yield Static(keys)

@@ -94,6 +94,10 @@ class MainScreen(Screen[None]):
     def selected_row(self) -> DiffRow | None:
         return self.diff.table.cursor_row
 
+    def tab_titles(self) -> list[str]:
+        """The tabs' titles, in the order the keys 1-4 select them."""
+        return [KIND_TITLES[kind] for kind in self.kinds]
+
     def has_kind(self, kind: AssetKind) -> bool:
         return kind in self.kinds
 
