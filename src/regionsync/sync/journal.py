@@ -309,6 +309,11 @@ class Journal:
         """One `BEGIN IMMEDIATE` write transaction (leases: a check and a write, atomically)."""
         return self._write()
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The connection, for a single-statement write (atomic by itself) outside a transaction."""
+        return self._db
+
     def raw_job(self, job_id: str) -> sqlite3.Row | None:
         """The job's row as stored, with its lease columns."""
         row: sqlite3.Row | None = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -347,38 +352,70 @@ class Journal:
         """Store a new job (and any steps it already has); an empty `id` gets a new one."""
         with self._write() as db:
             stored = self.insert_job(db, job)
+        assert stored is not None
         return self.get_job(stored.id) or stored
 
-    def insert_job(self, db: sqlite3.Connection, job: Job) -> Job:
-        """`create_job` inside a transaction the caller holds (leases check and insert in one)."""
+    def insert_job(
+        self,
+        db: sqlite3.Connection,
+        job: Job,
+        *,
+        owner: str | None = None,
+        unless_open: bool = False,
+    ) -> Job | None:
+        """Store a new job (`create_job` inside a transaction the caller holds), leased to `owner`.
+
+        With `unless_open`, one statement inserts it only when its asset has no open job towards
+        that target (None: one exists) — the check and the insert cannot be split by another writer.
+        """
         stored = job.model_copy(update={"id": job.id or new_job_id(), "error": _clean(job.error)})
-        db.execute(
+        values = (
+            stored.id,
+            stored.profile,
+            stored.service.value,
+            stored.kind.value,
+            stored.api_version,
+            stored.source_side.value,
+            stored.source_endpoint,
+            stored.target_endpoint,
+            stored.source_resource_id,
+            stored.target_resource_id,
+            stored.source_id,
+            stored.target_id,
+            stored.asset_name,
+            stored.state.value,
+            stored.error,
+            _iso(stored.created),
+            _iso(stored.updated),
+            stored.options.model_dump_json(),
+            _iso(stored.source_changed) if stored.source_changed else None,
+            owner,
+            _iso(self._now()) if owner else None,
+        )
+        columns = (
             "INSERT INTO jobs (id, profile, service, kind, api_version, source_side, source_endpoint,"
             " target_endpoint, source_resource_id, target_resource_id, source_id, target_id, asset_name,"
-            " state, error, created, updated, options, source_changed)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                stored.id,
-                stored.profile,
-                stored.service.value,
-                stored.kind.value,
-                stored.api_version,
-                stored.source_side.value,
-                stored.source_endpoint,
-                stored.target_endpoint,
-                stored.source_resource_id,
-                stored.target_resource_id,
-                stored.source_id,
-                stored.target_id,
-                stored.asset_name,
-                stored.state.value,
-                stored.error,
-                _iso(stored.created),
-                _iso(stored.updated),
-                stored.options.model_dump_json(),
-                _iso(stored.source_changed) if stored.source_changed else None,
-            ),
+            " state, error, created, updated, options, source_changed, owner, heartbeat)"
         )
+        marks = ",".join("?" * len(values))
+        if unless_open:
+            cur = db.execute(
+                f"{columns} SELECT {marks} WHERE NOT EXISTS (SELECT 1 FROM jobs"
+                " WHERE profile = ? AND service = ? AND kind = ? AND asset_name = ? AND target_endpoint = ?"
+                " AND state IN ('pending', 'running', 'interrupted'))",
+                (
+                    *values,
+                    stored.profile,
+                    stored.service.value,
+                    stored.kind.value,
+                    stored.asset_name,
+                    stored.target_endpoint,
+                ),
+            )
+            if cur.rowcount == 0:
+                return None
+        else:
+            db.execute(f"{columns} VALUES ({marks})", values)
         for step in stored.steps:
             self._upsert_step(db, step.model_copy(update={"job_id": stored.id}))
         return stored
@@ -409,14 +446,21 @@ class Journal:
         if target_id is not None:
             sets.append("target_id = ?")
             args.append(target_id)
-        with self._write() as db:
-            if db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*args, job_id)).rowcount == 0:
-                raise KeyError(f"no job {job_id!r} in the journal")
+        if state is not None and JobState(state).finished:
+            sets.append("owner = NULL, heartbeat = NULL")  # an ended job holds no lease
+        # One statement: atomic by itself, no transaction around it (every write here is so).
+        if self._db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*args, job_id)).rowcount == 0:
+            raise KeyError(f"no job {job_id!r} in the journal")
 
     def get_job(self, job_id: str) -> Job | None:
         """The job with its steps (in step order), or None."""
         row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return None if row is None else self._with_steps([row])[0]
+
+    def steps_of(self, job_id: str) -> list[Step]:
+        """A job's steps, in step order."""
+        rows = self._db.execute("SELECT * FROM steps WHERE job_id = ? ORDER BY idx", (job_id,)).fetchall()
+        return [_step_from_row(row) for row in rows]
 
     def list_jobs(
         self, *, states: set[JobState] | None = None, profile: str | None = None, limit: int = 200
@@ -468,27 +512,23 @@ class Journal:
             detail=scrub_detail(detail or {}),
             started=now,
         )
-        with self._write() as db:
-            self._touch(db, job_id)
-            db.execute(
-                "INSERT INTO steps (job_id, idx, name, state, detail, started) VALUES (?,?,?,?,?,?)"
-                " ON CONFLICT (job_id, idx) DO UPDATE SET name = excluded.name, state = excluded.state,"
-                " detail = excluded.detail, started = excluded.started, finished = NULL, error = NULL,"
-                " percent = NULL",
-                (job_id, index, name, step.state.value, json.dumps(step.detail), _iso(now)),
-            )
-        return self._get_step(job_id, index) or step
+        self._db.execute(
+            "INSERT INTO steps (job_id, idx, name, state, detail, started) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT (job_id, idx) DO UPDATE SET name = excluded.name, state = excluded.state,"
+            " detail = excluded.detail, started = excluded.started, finished = NULL, error = NULL,"
+            " percent = NULL",
+            (job_id, index, name, step.state.value, json.dumps(step.detail), _iso(now)),
+        )
+        return step
 
     def record_operation(self, job_id: str, index: int, operation_url: str) -> None:
         """Remember the URL of the operation a step started — as soon as the 202 arrives."""
-        with self._write() as db:
-            self._touch(db, job_id)
-            cur = db.execute(
-                "UPDATE steps SET operation_url = ? WHERE job_id = ? AND idx = ?",
-                (redact_text(operation_url), job_id, index),
-            )
-            if cur.rowcount == 0:
-                raise KeyError(f"no step {index} of job {job_id!r} in the journal")
+        cur = self._db.execute(
+            "UPDATE steps SET operation_url = ? WHERE job_id = ? AND idx = ?",
+            (redact_text(operation_url), job_id, index),
+        )
+        if cur.rowcount == 0:
+            raise KeyError(f"no step {index} of job {job_id!r} in the journal")
 
     def finish_step(
         self,
@@ -506,29 +546,25 @@ class Journal:
         A non-final `state` (running) records progress (`percent`) without finishing the step.
         """
         state = JobState(state)
-        with self._write() as db:
-            self._touch(db, job_id)
-            row = db.execute(
-                "SELECT detail FROM steps WHERE job_id = ? AND idx = ?", (job_id, index)
-            ).fetchone()
-            if row is None:
-                raise KeyError(f"no step {index} of job {job_id!r} in the journal")
-            merged = {**json.loads(row["detail"]), **scrub_detail(detail or {})}
-            db.execute(
-                "UPDATE steps SET state = ?, operation_url = COALESCE(?, operation_url),"
-                " percent = COALESCE(?, percent), detail = ?, error = COALESCE(?, error),"
-                " finished = ? WHERE job_id = ? AND idx = ?",
-                (
-                    state.value,
-                    _clean(operation_url),
-                    percent,
-                    json.dumps(merged),
-                    _clean(error),
-                    _iso(self._now()) if state.finished else None,
-                    job_id,
-                    index,
-                ),
-            )
+        # `json_patch` merges the new detail into the stored one in the same statement (a key
+        # given as null is dropped, which reads the same as absent).
+        cur = self._db.execute(
+            "UPDATE steps SET state = ?, operation_url = COALESCE(?, operation_url),"
+            " percent = COALESCE(?, percent), detail = json_patch(detail, ?), error = COALESCE(?, error),"
+            " finished = ? WHERE job_id = ? AND idx = ?",
+            (
+                state.value,
+                _clean(operation_url),
+                percent,
+                json.dumps(scrub_detail(detail or {})),
+                _clean(error),
+                _iso(self._now()) if state.finished else None,
+                job_id,
+                index,
+            ),
+        )
+        if cur.rowcount == 0:
+            raise KeyError(f"no step {index} of job {job_id!r} in the journal")
 
     # -- lineage: which asset is a copy of which -------------------------------------------------
 
@@ -546,27 +582,26 @@ class Journal:
     ) -> None:
         """Remember that `target_id` on the target resource is a copy of `source_id` as it was when
         it last changed at `source_changed` (v2.1: the copy's GUID; every service: fail-back)."""
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO lineage (service, source_resource_id, source_id, source_changed,"
-                " target_resource_id, target_id, target_changed, asset_name, copied_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT"
-                " (service, source_resource_id, target_resource_id, source_id) DO UPDATE SET"
-                " target_id = excluded.target_id, source_changed = excluded.source_changed,"
-                " target_changed = excluded.target_changed, asset_name = excluded.asset_name,"
-                " copied_at = excluded.copied_at",
-                (
-                    Service(service).value,
-                    source_resource_id,
-                    source_id,
-                    _iso(source_changed) if source_changed else None,
-                    target_resource_id,
-                    target_id,
-                    _iso(target_changed) if target_changed else None,
-                    asset_name,
-                    _iso(self._now()),
-                ),
-            )
+        self._db.execute(
+            "INSERT INTO lineage (service, source_resource_id, source_id, source_changed,"
+            " target_resource_id, target_id, target_changed, asset_name, copied_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT"
+            " (service, source_resource_id, target_resource_id, source_id) DO UPDATE SET"
+            " target_id = excluded.target_id, source_changed = excluded.source_changed,"
+            " target_changed = excluded.target_changed, asset_name = excluded.asset_name,"
+            " copied_at = excluded.copied_at",
+            (
+                Service(service).value,
+                source_resource_id,
+                source_id,
+                _iso(source_changed) if source_changed else None,
+                target_resource_id,
+                target_id,
+                _iso(target_changed) if target_changed else None,
+                asset_name,
+                _iso(self._now()),
+            ),
+        )
 
     def note_copy_seen(
         self,
@@ -726,10 +761,6 @@ class Journal:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _touch(self, db: sqlite3.Connection, job_id: str) -> None:
-        if db.execute("UPDATE jobs SET updated = ? WHERE id = ?", (_iso(self._now()), job_id)).rowcount == 0:
-            raise KeyError(f"no job {job_id!r} in the journal")
-
     def _upsert_step(self, db: sqlite3.Connection, step: Step) -> None:
         db.execute(
             "INSERT OR REPLACE INTO steps (job_id, idx, name, state, operation_url, percent, detail, error,"
@@ -761,10 +792,6 @@ class Journal:
             clauses.append("profile = ?")
             args.append(profile)
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
-
-    def _get_step(self, job_id: str, index: int) -> Step | None:
-        row = self._db.execute("SELECT * FROM steps WHERE job_id = ? AND idx = ?", (job_id, index)).fetchone()
-        return None if row is None else _step_from_row(row)
 
     def _with_steps(self, rows: list[sqlite3.Row]) -> list[Job]:
         if not rows:
@@ -857,7 +884,10 @@ def job_from_row(row: sqlite3.Row, steps: list[Step]) -> Job:
         state=JobState(row["state"]),
         error=row["error"],
         created=datetime.fromisoformat(row["created"]),
-        updated=datetime.fromisoformat(row["updated"]),
+        updated=max(
+            [datetime.fromisoformat(row["updated"])]
+            + [moment for step in steps for moment in (step.started, step.finished) if moment is not None]
+        ),
         steps=steps,
         options=JobOptions.model_validate_json(row["options"] or "{}"),
         source_changed=_parse(row["source_changed"]),

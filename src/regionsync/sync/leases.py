@@ -141,7 +141,11 @@ class Leases:
 
     def create(self, job: Job) -> tuple[Job, Holder | None]:
         """Journal `job` owned by this process — unless its asset already has an open job: then that
-        job, claimed for this process when it is free, or who holds it. One transaction."""
+        job, claimed for this process when it is free, or who holds it. The check and the insert are
+        one statement; a job already open is claimed in one transaction."""
+        stored = self.journal.insert_job(self.journal.connection, job, owner=self._key, unless_open=True)
+        if stored is not None:
+            return stored, None
         with self.journal.transaction() as db:
             row = db.execute(
                 "SELECT * FROM jobs WHERE profile = ? AND service = ? AND kind = ? AND asset_name = ?"
@@ -149,14 +153,14 @@ class Leases:
                 " ORDER BY created DESC, id DESC LIMIT 1",
                 (job.profile, job.service.value, job.kind.value, job.asset_name, job.target_endpoint),
             ).fetchone()
-            if row is None:
-                stored = self.journal.insert_job(db, job)
-                self._own(db, stored.id)
-                return stored, None
+            if row is None:  # it ended meanwhile: this one is the asset's only open job now
+                created = self.journal.insert_job(db, job, owner=self._key)
+                assert created is not None
+                return created, None
             existing_id = row["id"]
+            holder = None
             if self._free(row["owner"], row["heartbeat"]):
                 self._own(db, existing_id)
-                holder = None
             else:
                 holder = Owner.from_key(row["owner"])
         existing = self.journal.get_job(existing_id) or job_from_row(row, [])

@@ -36,6 +36,10 @@ from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec, recipe_fo
 
 ProgressSink = Callable[[ProgressEvent], None]
 
+CANCEL_LOOK_EVERY = 2.0
+"""Seconds (runner clock) between looks at the journal for a cancel request of one job: at every
+poll of a long operation, once for steps that follow each other quickly."""
+
 MAX_RESTARTS = 2
 """How often a job starts over after a call whose answer was lost and which did not take effect."""
 
@@ -64,6 +68,14 @@ class Runner:
         """Jobs met while planning or resuming that another live process holds: left alone, said so."""
         self._sources: dict[str, Asset] = {}
         """job id → the source asset as the plan listed it (saves a GET before authorizing)."""
+        self._created: set[str] = set()
+        """Jobs this runner journaled (leased to it) and has not started yet: no need to read them back."""
+        self._indices: dict[str, int] = {}
+        """job id → index of its next journal row."""
+        self._looked: dict[str, float] = {}
+        """job id → when (runner clock) the journal was last read for a cancel request."""
+        self._ended: set[str] = set()
+        """Jobs whose final state was written with their lease let go in the same statement."""
 
     async def aclose(self) -> None:
         """Stop renewing leases (a stopping process's jobs may be taken over at once)."""
@@ -108,6 +120,8 @@ class Runner:
                 self.elsewhere[job.id] = holder  # being copied by another live process: not twice
                 continue
             jobs.append(job)
+            if not job.steps and job.state is JobState.PENDING:
+                self._created.add(job.id)
             if copy.source is not None:
                 self._sources[job.id] = copy.source
         return jobs
@@ -130,25 +144,34 @@ class Runner:
         answer, a timeout, a 5xx or a stop of regionsync leave it `interrupted`: open, with its
         reason, for `jobs resume` (which looks first whether the lost request took effect).
         """
-        fresh = self.journal.get_job(job.id) or job
-        if fresh.state.finished:
-            return fresh
-        holder = self.leases.claim(job.id)
-        if holder is not None:
-            self.elsewhere[job.id] = holder  # another live process carries it out: leave it alone
-            return fresh
+        if job.id in self._created:
+            self._created.discard(job.id)  # journaled and leased to us a moment ago: as it is
+            fresh = job
+        else:
+            fresh = self.journal.get_job(job.id) or job
+            if fresh.state.finished:
+                return fresh
+            holder = self.leases.claim(job.id)
+            if holder is not None:
+                self.elsewhere[job.id] = holder  # another live process carries it out: leave it alone
+                return fresh
+        self._indices[job.id] = max((s.index for s in fresh.steps), default=-1) + 1
         self.heartbeat.add(job.id)
         try:
             return await self._run_owned(pair, fresh)
         finally:
             self.heartbeat.remove(job.id)
-            self.leases.release(job.id)
+            self._indices.pop(job.id, None)
+            self._looked.pop(job.id, None)
+            if job.id not in self._ended:
+                self.leases.release(job.id)
+            self._ended.discard(job.id)
 
     async def _run_owned(self, pair: ResourcePair, fresh: Job) -> Job:
         job = fresh
         self.journal.update_job(job.id, state=JobState.RUNNING)
         try:
-            await self._drive(pair, fresh)
+            return await self._drive(pair, fresh)
         except JobStopped as stop:
             if stop.canceled:
                 self.leases.settle_canceled(job.id, stop.message)
@@ -172,7 +195,7 @@ class Runner:
 
     # -- the state machine ------------------------------------------------------------------
 
-    async def _drive(self, pair: ResourcePair, job: Job) -> None:
+    async def _drive(self, pair: ResourcePair, job: Job) -> Job:
         source_side = job.source_side
         options = job.options
         ctx = CopyContext(
@@ -207,8 +230,16 @@ class Runner:
             assert outcome is not None
             ctx.details[spec.name] = outcome.detail
             position += 1
-        self.journal.update_job(job.id, state=JobState.SUCCEEDED, error=None)
-        final = self.journal.get_job(job.id) or ctx.job
+        self.journal.update_job(job.id, state=JobState.SUCCEEDED, error=None)  # and its lease ends
+        self._ended.add(job.id)
+        final = ctx.job.model_copy(
+            update={
+                "state": JobState.SUCCEEDED,
+                "error": None,
+                "updated": self.journal.now(),
+                "steps": self.journal.steps_of(job.id),
+            }
+        )
         if final.target_id:
             self.journal.record_lineage(
                 service=final.service,
@@ -220,6 +251,7 @@ class Runner:
                 asset_name=final.asset_name,
             )
         self._emit(final, "done", len(steps), len(steps), JobState.SUCCEEDED, percent=100)
+        return final
 
     def _resume_point(self, job: Job, steps: list[StepSpec]) -> tuple[int, Step | None]:
         """Where a job stands: the step to run next, and the unfinished journal row to pick up, if any."""
@@ -327,7 +359,8 @@ class Runner:
         peer = ctx.source_peer if spec.runs == "source" else ctx.target_peer
 
         def progress(status: OperationStatus) -> None:
-            self.journal.finish_step(job.id, index, state=JobState.RUNNING, percent=status.percent)
+            if not status.finished:  # a final answer is journaled by the step's own finish
+                self.journal.finish_step(job.id, index, state=JobState.RUNNING, percent=status.percent)
             self._emit(job, spec.name, position + 1, count, JobState.RUNNING, percent=status.percent)
 
         async def poll_url() -> OperationStatus:
@@ -383,12 +416,19 @@ class Runner:
         job = ctx.job
         if job.id in self.heartbeat.lost:
             raise JobStopped(canceled=False, message="another regionsync took this job over")
+        now = self.clock()
+        last = self._looked.get(job.id)
+        if last is not None and now - last < CANCEL_LOOK_EVERY:
+            return  # looked a moment ago: steps in quick succession share one look at the journal
+        self._looked[job.id] = now
         if self.leases.cancel_requested(job.id):
             raise JobStopped(canceled=True, message=_canceled_words(ctx, step))
 
     def _next_index(self, job_id: str) -> int:
-        job = self.journal.get_job(job_id)
-        return (max(s.index for s in job.steps) + 1) if job and job.steps else 0
+        """The index of the next journal row of a job this runner owns (only the owner writes steps)."""
+        index = self._indices.get(job_id, 0)
+        self._indices[job_id] = index + 1
+        return index
 
     def _set_target_id(self, ctx: CopyContext, target_id: str) -> None:
         self.journal.update_job(ctx.job.id, target_id=target_id)
