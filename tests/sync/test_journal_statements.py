@@ -26,5 +26,5 @@ async def test_a_copy_job_costs_at_most_fifteen_statements(tmp_path: Path) -> No
     assert [j.state for j in jobs] == [JobState.SUCCEEDED] * JOBS
     assert all(job.steps and job.steps[-1].name == "verify" for job in jobs), "the summary has every step"
     per_job = len(statements) / JOBS
-    assert per_job <= MOST_STATEMENTS_PER_JOB, (per_job, sorted(set(s.split(" WHERE")[0] for s in statements)))
+    assert per_job <= MOST_STATEMENTS_PER_JOB, (per_job, sorted({s.split(" WHERE")[0] for s in statements}))
     assert not any(s.startswith("BEGIN") for s in statements), "a copy's writes need no transaction"
