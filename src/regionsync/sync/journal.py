@@ -2,12 +2,14 @@
 
 A copy is a journaled state machine (DESIGN.md decision 2): a step is written *before* the call it
 describes (`start_step`), its operation URL as soon as the 202 arrives (`record_operation`), and
-its outcome *after* the call (`finish_step`). Every write is its own short transaction, committed
-before the method returns, so a `kill -9` at any moment leaves a readable journal that says exactly
-how far each job got; `jobs resume` and the dashboard continue from there.
+its outcome *after* the call (`finish_step`). Every write is committed before the method returns —
+a job's writes are one statement each (atomic by itself; 15 statements a copy job), what must read
+and then write (a lease claim, a migration) a short `BEGIN IMMEDIATE` transaction — so a `kill -9`
+at any moment leaves a readable journal that says exactly how far each job got; `jobs resume` and
+the dashboard continue from there.
 
-Two processes may use one journal at once (the CLI and the dashboard): WAL mode, a busy timeout and
-`BEGIN IMMEDIATE` write transactions. `synchronous=NORMAL` under WAL keeps every committed write
+Several processes may use one journal at once (cron, `watch`, the dashboard; `sync/leases.py` keeps
+one owner per job): WAL mode, a busy timeout and `BEGIN IMMEDIATE` write transactions. `synchronous=NORMAL` under WAL keeps every committed write
 across a process crash; only a power loss can drop the last few commits (the runner's
 `find_copy_operation` recovers an operation whose URL was lost).
 
