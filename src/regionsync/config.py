@@ -24,8 +24,6 @@ emulator): anywhere else the key would travel in clear text, so a profile must s
 from __future__ import annotations
 
 import ipaddress
-import json
-import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -33,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -424,8 +423,9 @@ def save_config(config: Config, path: Path | str) -> None:
     A config with an insecure endpoint is refused before anything is written (`check_endpoints`)."""
     path = Path(path)
     check_endpoints(config, path)
-    text = dumps_toml(config_to_data(config))
     try:
+        before = path.read_text(encoding="utf-8") if path.exists() else ""
+        text = render_toml(config_to_data(config), before)
         write_private(path, text)
     except OSError as exc:
         raise _config_error(path, None, "", f"cannot be written ({exc.strerror})") from None
@@ -473,66 +473,39 @@ def select_profile(config: Config, name: str | None = None) -> tuple[str, Profil
     return chosen, config.profiles[chosen]
 
 
-# --------------------------------------------------------------------------------------- a TOML writer
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+# --------------------------------------------------------------------------------------- the TOML document
 
 
-def _key(name: str) -> str:
-    return name if _BARE_KEY.match(name) else _string(name)
+def render_toml(data: dict[str, Any], text: str = "") -> str:
+    """`data` as TOML; with the `text` of the file it replaces, an edit of that document: the user's
+    comments, order and layout stay where the data did not change (tomlkit keeps them)."""
+    document = tomlkit.parse(text) if text.strip() else tomlkit.document()
+    _merge(document, data, top=True)
+    return tomlkit.dumps(document)
 
 
-def _string(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+def _merge(table: Any, data: dict[str, Any], *, top: bool) -> None:
+    """Make the tomlkit `table` hold exactly `data`, touching only what differs."""
+    for key in [k for k in table if k not in data]:
+        del table[key]
+    for key, value in data.items():
+        current = table.get(key) if key in table else None
+        if isinstance(value, dict):
+            if not isinstance(current, dict):
+                if key in table:
+                    del table[key]
+                leafy = all(not isinstance(v, dict) for v in value.values())
+                if leafy and not top:
+                    current = tomlkit.inline_table()
+                else:
+                    current = tomlkit.table(is_super_table=not leafy and bool(value))
+                table[key] = current
+                current = table[key]
+            _merge(current, value, top=False)
+        elif current is None or _plain(current) != value or type(_plain(current)) is not type(value):
+            table[key] = value
 
 
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-        return repr(value)
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def _inline(table: dict[str, Any]) -> str:
-    if not table:
-        return "{}"
-    return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in table.items()) + " }"
-
-
-def _value(value: Any) -> str:
-    return _inline(value) if isinstance(value, dict) else _scalar(value)
-
-
-def _is_leafy(value: Any) -> bool:
-    """A table written inline: every value is a scalar (or a list of scalars)."""
-    return isinstance(value, dict) and all(not isinstance(v, dict) for v in value.values())
-
-
-def dumps_toml(data: dict[str, Any]) -> str:
-    """A small TOML writer for the config's shape: scalars, lists, tables; leaf tables inside a
-    table are written inline (`primary = { … }`), deeper ones as `[a.b.c]` headers."""
-    lines: list[str] = []
-
-    def table(path: list[str], body: dict[str, Any], top: bool) -> None:
-        simple = {k: v for k, v in body.items() if not isinstance(v, dict) or (not top and _is_leafy(v))}
-        nested = {k: v for k, v in body.items() if k not in simple}
-        if simple and path:
-            if lines:
-                lines.append("")
-            lines.append("[" + ".".join(_key(p) for p in path) + "]")
-        for k, v in simple.items():
-            lines.append(f"{_key(k)} = {_value(v)}")
-        for k, v in nested.items():
-            table([*path, k], v, top=False)
-
-    table([], data, top=True)
-    return "\n".join(lines) + "\n"
+def _plain(item: Any) -> Any:
+    """A tomlkit item as the plain Python value it holds (true == 1 must not pass for equal)."""
+    return item.unwrap() if hasattr(item, "unwrap") else item

@@ -15,9 +15,9 @@ from regionsync.config import (
     Config,
     ConfigError,
     config_path,
-    dumps_toml,
     load_config,
     locate_line,
+    render_toml,
     save_config,
     select_profile,
     service_pairs,
@@ -194,7 +194,22 @@ def test_toml_writer_quotes_what_needs_quoting() -> None:
         "a": 'say "hi"\\ \n\t\x7f é',
         "t": {"inner key": {"x": 1, "flag": True, "f": 1.5, "l": ["a", 2]}, "empty": {}},
     }
-    assert tomllib.loads(dumps_toml(data)) == data
+    assert tomllib.loads(render_toml(data)) == data
+
+
+def test_profile_add_keeps_the_users_comments_and_order(tmp_path: Path) -> None:
+    commented = "# our pair — ask ops before changing\n" + EXAMPLE.replace(
+        'api_version = "2024-11-30"', 'api_version = "2024-11-30"  # pinned for the quota API'
+    )
+    path = write(tmp_path, commented)
+    config = load_config(path)
+    profile = config.profiles["contoso"]
+    save_config(config.model_copy(update={"profiles": {**config.profiles, "fabrikam": profile}}), path)
+    text = path.read_text()
+    assert text.startswith("# our pair — ask ops before changing\n")
+    assert "# pinned for the quota API" in text
+    assert text.index("[profiles.contoso") < text.index("[profiles.fabrikam")
+    assert set(load_config(path).profiles) == {"contoso", "fabrikam"}
 
 
 def test_locate_line_prefers_the_deepest_match() -> None:

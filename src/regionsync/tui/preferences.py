@@ -54,7 +54,7 @@ def load_preferences(path: Path | None = None) -> UiPreferences:
 
 def save_preferences(preferences: UiPreferences, path: Path | None = None) -> None:
     """Write the preferences atomically (mode 0600); a failure to write is silently ignored."""
-    from regionsync.config import dumps_toml
+    from regionsync.config import render_toml
 
     path = path or preferences_path()
     data: dict[str, object] = {}
@@ -62,6 +62,6 @@ def save_preferences(preferences: UiPreferences, path: Path | None = None) -> No
         data["theme"] = preferences.theme
     if preferences.auto_refresh is not None:
         data["auto_refresh"] = preferences.auto_refresh
-    text = "# regionsync dashboard preferences (written by the dashboard)\n" + dumps_toml(data)
+    text = "# regionsync dashboard preferences (written by the dashboard)\n" + render_toml(data)
     with contextlib.suppress(OSError):
         write_private(path, text, mode=0o600)
