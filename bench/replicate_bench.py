@@ -14,7 +14,7 @@ build them (`tests/engine_support.py`) — and an event hook on that client coun
    is 5 × (3 × job + train) real seconds.
 2. Requests per copied Content Understanding analyzer ≤ 4 (grant, copy, polls, verify), 20
    analyzers whose model deployments exist on the target (none is refused); the status and plan
-   listings are printed apart, as sync_bench does.
+   listings are printed apart.
 
     .venv/bin/python -m bench replicate_bench
     .venv/bin/python bench/replicate_bench.py [--projects 20] [--concurrency 4] [--job-seconds 0.5]
@@ -39,7 +39,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from bench.sync_bench import _learnt, counted_sync, verdict
+from bench.counted import counted_sync, learnt, verdict
 from engine_support import (
     CU_PRIMARY,
     CU_SECONDARY,
@@ -251,7 +251,7 @@ async def measure(s: Settings) -> int:
     print(
         f"   {sum(work.values()) / s.projects:.2f} requests per project ("
         + "  ".join(f"{k} {v / s.projects:.2f}" for k, v in sorted(work.items()))
-        + f") plus {counts['status+plan']} status/plan; poller learnt {_learnt(language['poller'])}"
+        + f") plus {counts['status+plan']} status/plan; poller learnt {learnt(language['poller'])}"
     )
     print(
         f"2. requests per copied analyzer ({s.analyzers} analyzers, real engine, counted on its httpx client)"
@@ -263,7 +263,7 @@ async def measure(s: Settings) -> int:
     )
     print(
         f"   plus {cu_counts['status+plan']} status/plan requests for the whole sync "
-        f"({cu['elapsed']:.2f} s); poller learnt {_learnt(cu['poller'])}"
+        f"({cu['elapsed']:.2f} s); poller learnt {learnt(cu['poller'])}"
     )
     return 0 if all(results.values()) else 1
 
