@@ -328,7 +328,7 @@ async def copy(call: Call, analyzer_id: str) -> Response:
 async def get_operation(call: Call, analyzer_id: str, op_id: str) -> Response:
     operation = call.resource.analyzer_operations.get(op_id)
     now = call.world.clock.now()
-    if operation is None or operation.analyzer_id != analyzer_id or not cu_copies.retained(operation, now):
+    if operation is None or operation.analyzer_id != analyzer_id or not operation.retained(now):
         raise ProblemError(problems.CU_OPERATION_NOT_FOUND)
     headers = None if operation.finished else poll_headers(call.world.clock, operation.finish_at)
     return json_response(render_operation(operation, call), headers=headers)

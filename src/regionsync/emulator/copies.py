@@ -13,7 +13,7 @@ seeds' error table:
   injected midway failures (faults).
 
 An accepted copy always consumes its authorization. Failures known at the start end the operation
-after `EARLY_FAILURE_SECONDS` of emulated time at 0 %; the others at their percent.
+after `timed.EARLY_FAILURE_SECONDS` of emulated time at 0 %; the others at their percent.
 
 What the live service's recordings show (di_versions.RECORDED_FACTS, read here by the copy's API
 version): how long an authorization lives, the shape of operation ids, and that a copied model keeps
@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from regionsync.emulator import problems
@@ -42,9 +42,9 @@ from regionsync.emulator.state import (
     Operation,
     Resource,
 )
+from regionsync.emulator.timed import plan_failure, schedule
 from regionsync.emulator.world import World
 
-EARLY_FAILURE_SECONDS = 1.0
 RESOURCE_ID_PATTERN = re.compile(
     r"^/subscriptions/[^/]*/resourceGroups/[^/]*/providers/Microsoft\.CognitiveServices/accounts/[^/]*$",
     re.IGNORECASE,
@@ -130,23 +130,13 @@ class CopyRequest:
 def start(world: World, request: CopyRequest) -> Operation:
     """Accept a copy: consume its authorization, decide how it ends, schedule it on the clock."""
     now = world.clock.now()
-    failure, fail_percent = _failure_known_at_start(world, request)
-    if failure is None:
-        injected = world.faults.next_copy_failure(request.source.region, request.source.name)
-        if injected is not None:
-            failure, fail_percent = problems.copy_interrupted(injected), injected
+    known = _failure_known_at_start(world, request)
+    plan = plan_failure(world, [request.source], world.copy_seconds, problems.copy_interrupted, known=known)
     target = world.resource_by_id(request.target_resource_id)
     authorization = world.authorizations.get(request.auth_id)
     if authorization is not None:
         authorization.consumed = True
-
-    early = failure is not None and fail_percent == 0
-    if early:
-        duration = min(EARLY_FAILURE_SECONDS, world.copy_seconds)
-    elif failure is not None:
-        duration = world.copy_seconds * fail_percent / 100
-    else:
-        duration = world.copy_seconds
+    early = plan.early
     operation = Operation(
         op_id=operation_id(request.api_version, now),
         kind=OPERATION_KINDS[request.kind],
@@ -159,43 +149,46 @@ def start(world: World, request: CopyRequest) -> Operation:
         target_resource_id=request.target_resource_id,
         target_region=request.target_region,
         created=now,
-        finish_at=now + timedelta(seconds=duration),
-        copy_seconds=world.copy_seconds,
+        finish_at=plan.finish_at(now),
+        seconds=world.copy_seconds,
         snapshot=request.source_asset.clone(),
         tags=dict(authorization.tags or {}) if authorization else {},
         description=authorization.description if authorization else None,
-        failure=failure,
-        fail_percent=fail_percent,
+        failure=plan.failure,
+        fail_percent=plan.fail_percent,
     )
     if target is not None and not early:
         _reserve(target, request, now)
-    world.schedule(operation)
-    return operation
+    return schedule(world, request.source, _operations, operation.op_id, operation, finish)
+
+
+def _operations(resource: Resource) -> dict[str, Operation]:
+    return resource.operations
 
 
 def _asset_id(asset: DocAsset | LegacyModel) -> str:
     return asset.asset_id if isinstance(asset, DocAsset) else asset.model_id
 
 
-def _failure_known_at_start(world: World, request: CopyRequest) -> tuple[Problem | None, int]:
+def _failure_known_at_start(world: World, request: CopyRequest) -> Problem | None:
     authorization = world.authorizations.get(request.auth_id)
     if authorization is None or authorization.consumed:
-        return problems.REUSED_AUTHORIZATION, 0
+        return problems.REUSED_AUTHORIZATION
     target = world.resource_by_id(request.target_resource_id)
     if target is None or target.region != request.target_region:
-        return problems.unknown_resource(request.target_resource_id, request.target_region), 0
+        return problems.unknown_resource(request.target_resource_id, request.target_region)
     if target.name != authorization.target or authorization.kind != request.kind:
-        return problems.INVALID_CLAIMS, 0
+        return problems.INVALID_CLAIMS
     if request.source.encrypted and not target.encrypted and not request.degrade:
-        return problems.DOWNGRADE_REFUSED, 0
+        return problems.DOWNGRADE_REFUSED
     if request.kind == "legacy_model":
         if request.target_id in target.legacy_models:
-            return problems.INVALID_CLAIMS, 0
+            return problems.INVALID_CLAIMS
     elif request.target_id in target.assets(request.kind):
-        return problems.already_exists(request.kind), 0
+        return problems.already_exists(request.kind)
     if request.kind != "classifier" and target.reserved_model_count() >= target.custom_model_limit:
-        return problems.quota_exceeded(target.reserved_model_count(), target.custom_model_limit), 0
-    return None, 0
+        return problems.quota_exceeded(target.reserved_model_count(), target.custom_model_limit)
+    return None
 
 
 def _reserve(target: Resource, request: CopyRequest, now: datetime) -> None:
@@ -217,19 +210,16 @@ def _reserve(target: Resource, request: CopyRequest, now: datetime) -> None:
     target.assets(snapshot.kind)[request.target_id] = reserved
 
 
-def finish(world: World, operation: Operation) -> None:
+def finish(world: World, source: Resource, operation: Operation) -> None:
     """Settle a copy whose time has come: the target asset becomes ready, or the copy fails."""
-    operation.finished = True
     target = world.resources.get(operation.target) if operation.target else None
     if operation.failure is None and operation.target is not None and target is None:
         operation.failure = problems.unknown_resource(operation.target_resource_id, operation.target_region)
     if operation.failure is not None:
-        operation.status = "failed"
         if target is not None:
             _release(target, operation)
         return
     assert target is not None
-    operation.status = "succeeded"
     snapshot = operation.snapshot
     dated_by_copy = not RECORDED_FACTS[operation.api_version].copy_keeps_source_times
     when = operation.finish_at

@@ -12,7 +12,7 @@ The rules a copy meets (the seed's where it speaks, decided here where it is sil
   taken and allowReplace is not true (409 AnalyzerAlreadyExists) or is being created (409), or the
   deployment the analyzer's embedding model links to runs another embedding model (400
   EmbeddingModelMismatch). A copy within one resource needs no grant.
-* An accepted copy fails on its operation (status Failed, after `EARLY_FAILURE_SECONDS`) when a
+* An accepted copy fails on its operation (status Failed, after `timed.EARLY_FAILURE_SECONDS`) when a
   model the analyzer uses has no deployment on the target (ModelDeploymentNotFound: the seed's "copy
   fails"), or at the injected percent when a copy-failure fault names the target or the source.
 * A different completion model deployed under the linked name succeeds with a `warnings` entry.
@@ -28,17 +28,18 @@ again and restores the analyzer it was replacing, so a failure never destroys an
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import partial
 from typing import Literal
 
 from regionsync.emulator import problems
 from regionsync.emulator.cu_state import Analyzer, AnalyzerOperation, CopyGrant
 from regionsync.emulator.problems import Problem, ProblemError
 from regionsync.emulator.state import Resource
+from regionsync.emulator.timed import plan_failure, schedule
 from regionsync.emulator.world import World, new_operation_id
 
 GRANT_LIFETIME = timedelta(hours=24)
-EARLY_FAILURE_SECONDS = 1.0
 EMBEDDING_ROLE = "embedding"
 
 
@@ -101,19 +102,9 @@ def start(
 ) -> AnalyzerOperation:
     """Put `pending` (status creating) in place on `resource` and schedule its operation."""
     now = world.clock.now()
-    fail_percent = 0
-    if failure is None:
-        injected = world.faults.next_copy_failure(resource.region, resource.name)
-        if injected is None and source is not None and source.name != resource.name:
-            injected = world.faults.next_copy_failure(source.region, source.name)
-        if injected is not None:
-            failure, fail_percent = problems.job_interrupted(f"analyzer {kind}", injected), injected
-    if failure is not None and fail_percent == 0:
-        duration = min(EARLY_FAILURE_SECONDS, world.copy_seconds)
-    elif failure is not None:
-        duration = world.copy_seconds * fail_percent / 100
-    else:
-        duration = world.copy_seconds
+    faulted = [resource] if source is None or source.name == resource.name else [resource, source]
+    interrupted = partial(problems.job_interrupted, f"analyzer {kind}")
+    plan = plan_failure(world, faulted, world.copy_seconds, interrupted, known=failure)
     pending.status = "creating"
     pending.created = pending.modified = now
     operation = AnalyzerOperation(
@@ -122,45 +113,34 @@ def start(
         resource=resource.name,
         analyzer_id=pending.analyzer_id,
         created=now,
-        finish_at=now + timedelta(seconds=duration),
+        finish_at=plan.finish_at(now),
         seconds=world.copy_seconds,
         pending=pending,
         previous=resource.analyzers.get(pending.analyzer_id),
         source=source.name if source is not None else None,
         source_analyzer_id=source_analyzer_id,
-        failure=failure,
-        fail_percent=fail_percent,
+        failure=plan.failure,
+        fail_percent=plan.fail_percent,
     )
     resource.analyzers[pending.analyzer_id] = pending
-    resource.analyzer_operations[operation.op_id] = operation
-    name, op_id = resource.name, operation.op_id
-    world.at(operation.finish_at, lambda: finish(world, name, op_id))
-    return operation
+    return schedule(world, resource, _operations, operation.op_id, operation, finish)
 
 
-def finish(world: World, resource_name: str, op_id: str) -> None:
+def _operations(resource: Resource) -> dict[str, AnalyzerOperation]:
+    return resource.analyzer_operations
+
+
+def finish(world: World, resource: Resource, operation: AnalyzerOperation) -> None:
     """Settle an analyzer operation: the analyzer becomes ready, or it is rolled back."""
-    resource = world.resources.get(resource_name)
-    operation = resource.analyzer_operations.get(op_id) if resource else None
-    if resource is None or operation is None or operation.finished:
-        return
-    operation.finished = True
     current = resource.analyzers.get(operation.analyzer_id)
     if operation.failure is not None:
-        operation.status = "failed"
         if current is operation.pending:
             if operation.previous is not None:
                 resource.analyzers[operation.analyzer_id] = operation.previous
             else:
                 del resource.analyzers[operation.analyzer_id]
         return
-    operation.status = "succeeded"
     ready = operation.pending
     ready.status = "ready"
     ready.modified = operation.finish_at
     operation.result = ready.clone()
-
-
-def retained(operation: AnalyzerOperation, now: datetime, hours: float = 24) -> bool:
-    """Operations are kept while they run and for 24 hours after they finish."""
-    return not operation.finished or operation.finish_at >= now - timedelta(hours=hours)

@@ -1,8 +1,9 @@
 """Content Understanding records: analyzers, the operations that create or copy them, copy grants.
 
 An `Analyzer` is what `GET analyzers/{id}` shows (its create-time properties are kept as the client
-sent them). An `AnalyzerOperation` lives on the resource that runs it — the target of a copy — and
-settles on the clock: `pending` becomes ready, or it is removed (and a replaced analyzer restored).
+sent them). An `AnalyzerOperation` (`TimedWork`, timed.py) lives on the resource that runs it — the
+target of a copy — and settles on the clock: `pending` becomes ready, or it is removed (and a
+replaced analyzer restored).
 A `CopyGrant` is what `:grantCopyAuthorization` records on the source: this analyzer may be copied
 by that target resource until `expires`.
 """
@@ -14,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from regionsync.emulator.problems import Problem
-from regionsync.emulator.progress import Status, timed_progress
+from regionsync.emulator.timed import TimedWork
 
 AnalyzerStatus = Literal["creating", "ready", "failed"]
 
@@ -55,32 +55,15 @@ class CopyGrant:
 
 
 @dataclass
-class AnalyzerOperation:
+class AnalyzerOperation(TimedWork):
     """A create-or-replace or a copy of an analyzer, running on the resource that will hold it."""
 
     op_id: str
     kind: Literal["create", "copy"]
     resource: str
     analyzer_id: str
-    created: datetime
-    finish_at: datetime
-    seconds: float
     pending: Analyzer
     previous: Analyzer | None = None
     source: str | None = None
     source_analyzer_id: str | None = None
-    failure: Problem | None = None
-    fail_percent: int = 0
-    status: Literal["running", "succeeded", "failed"] = "running"
-    finished: bool = False
     result: Analyzer | None = None
-
-    def progress(self, now: datetime) -> tuple[Status, int]:
-        return timed_progress(
-            now,
-            created=self.created,
-            seconds=self.seconds,
-            finished=self.finished,
-            succeeded=self.status == "succeeded",
-            fail_percent=self.fail_percent if self.failure is not None else None,
-        )

@@ -37,7 +37,6 @@ from regionsync.emulator.responses import copy_poll_headers, empty_response, jso
 from regionsync.emulator.state import DocAsset, Operation
 
 ID_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$")
-OPERATION_RETENTION = timedelta(hours=24)
 NEURAL_BUILD_QUOTA = 20
 
 Endpoint = Callable[..., Awaitable[Response]]
@@ -273,7 +272,7 @@ def _visible(r: Request3, operation: Operation, now: datetime) -> bool:
     """Operations of this version's kinds, kept 24 h after they finish (as the service does)."""
     if operation.kind not in r.version.operation_kinds:
         return False
-    return not operation.finished or operation.finish_at >= now - OPERATION_RETENTION
+    return operation.retained(now)
 
 
 def _visible_operations(r: Request3, now: datetime) -> list[Operation]:

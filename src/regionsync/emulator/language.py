@@ -366,9 +366,7 @@ async def cancel_training(r: LRequest, name: str, job_id: str) -> Response:
         raise ProblemError(
             problems.language_conflict(f"The training job '{job_id}' has already finished ({job.status}).")
         )
-    job.finish_at = max(job.created, r.call.world.clock.now())
-    job.finished = True
-    job.status = "cancelled"
+    job.cancel(r.call.world.clock.now())
     if r.version.cancel_status == 204:
         return empty_response(204, {})
     return empty_response(202, {"operation-location": r.url(f"{name}/train/jobs/{job.job_id}")})

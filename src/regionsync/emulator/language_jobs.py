@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from regionsync.emulator import problems
@@ -28,9 +29,9 @@ from regionsync.emulator.language_versions import STRING_INDEX_TYPE, LanguageVer
 from regionsync.emulator.problems import Problem, ProblemError
 from regionsync.emulator.progress import percent_of
 from regionsync.emulator.state import Resource
+from regionsync.emulator.timed import plan_failure, schedule
 from regionsync.emulator.world import World, trained_model_id
 
-EARLY_FAILURE_SECONDS = 1.0
 TRAINING_SHARE = 0.8
 """Share of a training job spent training; the rest is evaluation."""
 TICKS_PER_DAY = 864_000_000_000
@@ -52,41 +53,31 @@ def start(
     """Accept a job: decide whether an injected fault stops it, schedule it on the clock."""
     now = world.clock.now()
     seconds = world.train_seconds if kind == "train" else world.job_seconds
-    failure: Problem | None = None
-    fail_percent = 0
-    injected = None if kind == "delete" else world.faults.next_copy_failure(resource.region, resource.name)
-    duration = seconds
-    if injected is not None:
-        failure, fail_percent = problems.job_interrupted(f"{kind} job", injected), injected
-        duration = seconds * injected / 100 if injected else min(EARLY_FAILURE_SECONDS, seconds)
+    faulted = [] if kind == "delete" else [resource]
+    plan = plan_failure(world, faulted, seconds, partial(problems.job_interrupted, f"{kind} job"))
     job = LanguageJob(
         job_id=new_job_id(now),
         kind=kind,
         project=project,
         api_version=version.api_version,
         created=now,
-        finish_at=now + timedelta(seconds=duration),
+        finish_at=plan.finish_at(now),
         seconds=seconds,
-        failure=failure,
-        fail_percent=fail_percent,
+        failure=plan.failure,
+        fail_percent=plan.fail_percent,
         **details,
     )
-    resource.language_jobs[job.job_id] = job
-    name, job_id = resource.name, job.job_id
-    world.at(job.finish_at, lambda: finish(world, name, job_id))
-    return job
+    return schedule(world, resource, _jobs, job.job_id, job, finish)
 
 
-def finish(world: World, resource_name: str, job_id: str) -> None:
-    """Settle a job whose time has come."""
-    resource = world.resources.get(resource_name)
-    job = resource.language_jobs.get(job_id) if resource else None
-    if resource is None or job is None or job.finished:
-        return
-    job.finished = True
+def _jobs(resource: Resource) -> dict[str, LanguageJob]:
+    return resource.language_jobs
+
+
+def finish(world: World, resource: Resource, job: LanguageJob) -> None:
+    """Settle a job whose time has come: it does its work, unless it was set to fail."""
     if job.failure is None:
         job.failure = _do(resource, job)
-    job.status = "failed" if job.failure is not None else "succeeded"
 
 
 def _do(resource: Resource, job: LanguageJob) -> Problem | None:

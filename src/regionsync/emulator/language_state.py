@@ -4,7 +4,7 @@ A `Project` keeps what an export carries (metadata, classes, labelled documents)
 service adds (trained models, deployments, the four timestamps). `model_type` uses the seed's words
 (`singleClassification` / `multiClassification`); each API version spells the project kind its own
 way (language_versions.py). A `LanguageJob` (export, import, train, deploy, delete) lives on the
-resource and does its work when the clock reaches `finish_at`.
+resource and does its work when the clock reaches `finish_at` (it is `TimedWork`, timed.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from regionsync.emulator.problems import Problem
-from regionsync.emulator.progress import Status, percent_of, timed_progress
+from regionsync.emulator.timed import TimedWork
 
 ModelType = Literal["singleClassification", "multiClassification"]
 JobKind = Literal["export", "import", "train", "deploy", "delete"]
@@ -72,41 +71,19 @@ class Project:
 
 
 @dataclass
-class LanguageJob:
+class LanguageJob(TimedWork):
     """An authoring job; `payload` holds what it carries (the imported or exported project)."""
 
     job_id: str
     kind: JobKind
     project: str
     api_version: str
-    created: datetime
-    finish_at: datetime
-    seconds: float
     payload: Project | None = None
     model_label: str | None = None
     config_version: str | None = None
     deployment: str | None = None
-    failure: Problem | None = None
-    fail_percent: int = 0
-    status: Literal["running", "succeeded", "failed", "cancelled"] = "running"
-    finished: bool = False
     warnings: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def expires(self) -> datetime:
         return self.created + JOB_LIFETIME
-
-    def progress(self, now: datetime) -> tuple[Status, int]:
-        if self.status == "cancelled":
-            return "cancelled", percent_of(self.finish_at, self.created, self.seconds)
-        return timed_progress(
-            now,
-            created=self.created,
-            seconds=self.seconds,
-            finished=self.finished,
-            succeeded=self.status == "succeeded",
-            fail_percent=self.fail_percent if self.failure is not None else None,
-        )
-
-    def last_updated(self, now: datetime) -> datetime:
-        return self.finish_at if self.finished else max(self.created, min(now, self.finish_at))

@@ -4,7 +4,8 @@ Plain dataclasses without behaviour beyond small views (assets live in `AssetTab
 page in O(page)); `World` (world.py) owns and changes them,
 the route modules render them. Keys live only on `Resource.keys` and never appear in a repr.
 Content Understanding records live in cu_state.py, Language authoring records in
-language_state.py; a `Resource` holds whichever its service has.
+language_state.py; a `Resource` holds whichever its service has. An `Operation` is `TimedWork`
+(timed.py), as the analyzer operations and the Language jobs are.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from typing import Any, Literal
 from regionsync.emulator.asset_table import AssetTable
 from regionsync.emulator.cu_state import Analyzer, AnalyzerOperation
 from regionsync.emulator.language_state import LanguageJob, Project
-from regionsync.emulator.problems import Problem
-from regionsync.emulator.progress import timed_progress
+from regionsync.emulator.timed import TimedWork
 
 AssetKindName = Literal["model", "classifier"]
 ASSET_LIFETIME = timedelta(days=730)
@@ -120,7 +120,7 @@ class Authorization:
 
 
 @dataclass
-class Operation:
+class Operation(TimedWork):
     """A copy running (or finished) on the clock, owned by the source resource.
 
     It finishes at `finish_at`: successfully, or with `failure` when that is set (decided when the
@@ -137,28 +137,7 @@ class Operation:
     target_location: str
     target_resource_id: str
     target_region: str
-    created: datetime
-    finish_at: datetime
-    copy_seconds: float
     snapshot: DocAsset | LegacyModel
     tags: dict[str, str] = field(default_factory=dict)
     description: str | None = None
-    failure: Problem | None = None
-    fail_percent: int = 0
-    status: Literal["running", "succeeded", "failed"] = "running"
-    finished: bool = False
     result: DocAsset | LegacyModel | None = None
-
-    def progress(self, now: datetime) -> tuple[str, int]:
-        """(status, percentCompleted) as seen at `now`."""
-        return timed_progress(
-            now,
-            created=self.created,
-            seconds=self.copy_seconds,
-            finished=self.finished,
-            succeeded=self.status == "succeeded",
-            fail_percent=self.fail_percent if self.failure is not None else None,
-        )
-
-    def last_updated(self, now: datetime) -> datetime:
-        return self.finish_at if self.finished else max(self.created, min(now, self.finish_at))

@@ -48,7 +48,6 @@ from regionsync.emulator.state import (
     Authorization,
     DocAsset,
     LegacyModel,
-    Operation,
     Resource,
 )
 
@@ -542,12 +541,6 @@ class World:
 
     # --- operations --------------------------------------------------------------------------------
 
-    def schedule(self, operation: Operation) -> None:
-        """Register a running copy; it settles when the clock reaches its finish time."""
-        self.resources[operation.source].operations[operation.op_id] = operation
-        source, op_id = operation.source, operation.op_id
-        self.at(operation.finish_at, lambda: self._finish_copy(source, op_id))
-
     def at(self, when: datetime, action: Callable[[], None]) -> None:
         """Run `action` when the clock reaches `when` (at the next settle from then on)."""
         heapq.heappush(self._completions, (when, next(self._sequence), action))
@@ -560,14 +553,6 @@ class World:
         while self._completions and self._completions[0][0] <= now:
             _, _, action = heapq.heappop(self._completions)
             action()
-
-    def _finish_copy(self, source: str, op_id: str) -> None:
-        resource = self.resources.get(source)
-        operation = resource.operations.get(op_id) if resource else None
-        if operation is not None and not operation.finished:
-            from regionsync.emulator.copies import finish
-
-            finish(self, operation)
 
     def running_operations(self) -> int:
         return len(self._completions)
