@@ -9,9 +9,10 @@ at any moment leaves a readable journal that says exactly how far each job got; 
 the dashboard continue from there.
 
 Several processes may use one journal at once (cron, `watch`, the dashboard; `sync/leases.py` keeps
-one owner per job): WAL mode, a busy timeout and `BEGIN IMMEDIATE` write transactions. `synchronous=NORMAL` under WAL keeps every committed write
-across a process crash; only a power loss can drop the last few commits (the runner's
-`find_copy_operation` recovers an operation whose URL was lost).
+one owner per job): WAL mode, a busy timeout and `BEGIN IMMEDIATE` write transactions.
+`synchronous=NORMAL` under WAL keeps every committed write across a process crash; only a power
+loss can drop the last few commits (the runner's `find_copy_operation` recovers an operation whose
+URL was lost).
 
 Never a key, never an access token, never an authorization payload: `detail` dicts go through a
 deny-list of field names (`scrub_detail`) and free text (errors, URLs) through `redact_text` before
