@@ -29,7 +29,7 @@ async def test_the_demo_opens_on_the_emulated_pair_with_outage_commands(tmp_path
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)  # type: ignore[attr-defined]
         text = screen_text(app)  # type: ignore[arg-type]
-        assert f"profile {DEMO_PROFILE}" in text and "→ missing" in text and "● reachable" in text
+        assert f"profile {DEMO_PROFILE}" in text and "→ missing" in text and "PRIMARY  DI eastus ●" in text
         titles = [entry.title for entry in palette_entries(app)]  # type: ignore[arg-type]
         assert "demo: take eastus down" in titles and "demo: take westus2 down" in titles
     assert (tmp_path / "journal.sqlite3").exists(), "the demo journals in its own directory"

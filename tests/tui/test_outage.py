@@ -35,7 +35,7 @@ async def test_an_unreachable_region_is_judged_from_its_last_known_listing(dashb
         assert app.health[Side.SECONDARY].reachable is False
         assert app.health[Side.PRIMARY].ok
         text = screen_text(app)
-        assert "SECONDARY westus2  ✗ unreachable: connection refused" in text
+        assert "SECONDARY westus2  ✗ down since 15:30 · connection refused" in text
         assert "│ ✗ unreachable: connection refused" in text, "the secondary pane says so itself"
         assert "secondary last seen 15:30 (unreachable)" in text
         assert not app.check_action("sync_missing", ())
@@ -72,7 +72,7 @@ async def test_a_refused_key_is_told_apart_from_an_outage(dashboard: Dashboard) 
         await settle(pilot)
         health = app.health[Side.SECONDARY]
         assert health.reachable is True and health.key_accepted is False
-        assert "SECONDARY westus2  ✗ reachable · key refused" in screen_text(app)
+        assert "SECONDARY westus2  ✗ key refused · 15:30:00" in screen_text(app)
 
 
 async def test_the_ui_answers_keys_while_a_region_hangs(dashboard: Dashboard) -> None:

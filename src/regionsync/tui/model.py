@@ -210,36 +210,158 @@ def parse_filter(query: str) -> RowFilter:
 # ------------------------------------------------------------------------------------ region health
 
 
-@dataclass(frozen=True)
-class SideHealth:
-    """How one side answered its latest listing calls."""
+SERVICE_SHORT: dict[Service, str] = {
+    Service.DOCUMENT_INTELLIGENCE: "DI",
+    Service.CONTENT_UNDERSTANDING: "CU",
+    Service.LANGUAGE: "Language",
+}
+"""How the header names a service when a profile spans several."""
 
-    side: Side
-    regions: tuple[str, ...]
+
+@dataclass(frozen=True)
+class ServiceHealth:
+    """How one service's resource on one side answered its latest listing calls."""
+
+    service: Service
+    region: str
     reachable: bool | None = None
     """None: not measured yet."""
     key_accepted: bool | None = None
     latency_ms: float | None = None
-    checked_at: datetime | None = None
     problem: str = ""
+    """What went wrong, as the pane title says it (`unreachable: connection refused`, `key refused`)."""
+    down_since: datetime | None = None
+    """The first check of this outage that found it unreachable (kept across refreshes)."""
 
     @property
     def ok(self) -> bool:
         return bool(self.reachable and self.key_accepted and not self.problem)
 
-    def words(self) -> str:
-        """The state in words, e.g. `reachable · key accepted · 38 ms · 12:04:51`."""
-        when = f" · {present.hms(self.checked_at)}" if self.checked_at else ""
+    @property
+    def down(self) -> bool:
+        return self.reachable is False
+
+    @property
+    def why(self) -> str:
+        """Why it is down or refused, without `unreachable:` (the line already says down)."""
+        return self.problem.removeprefix("unreachable: ").removeprefix("unreachable")
+
+    @property
+    def glyph(self) -> str:
+        if self.reachable is None:
+            return "…"
+        if self.ok:
+            return "●"
+        return "✗" if self.down or self.key_accepted is False else "!"
+
+    def state(self, detail: int, now: datetime | None) -> str:
+        """This service's state after its name, at a level of detail (0 most, 3 least): e.g.
+        `● reachable · key ok · 26 ms`, `● 26 ms`, `✗ down since 15:30 · connection refused`, `✗ down`."""
+        latency = "" if self.latency_ms is None else _ms(self.latency_ms)
         if self.reachable is None:
             return "… checking"
-        if not self.reachable:
-            return f"✗ {self.problem or 'unreachable'}{when}"
+        if self.down:
+            since = f" since {present.clock(self.down_since, now)}" if self.down_since else ""
+            why = f" · {self.why}" if self.why else ""
+            return [f"✗ down{since}{why}", f"✗ down{since}", "✗ down", "✗"][detail]
         if self.key_accepted is False:
-            return f"✗ reachable · key refused{when}"
-        latency = "" if self.latency_ms is None else f" · {_ms(self.latency_ms)}"
+            return ["✗ key refused", "✗ key refused", "✗ key refused", "✗"][detail]
         if self.problem:
-            return f"! reachable · {self.problem}{latency}{when}"
-        return f"● reachable · key ok{latency}{when}"
+            lat = f" · {latency}" if latency else ""
+            return [f"! {self.problem}{lat}", f"! {self.problem}", f"! {self.problem}", "!"][detail]
+        lat = f" · {latency}" if latency else ""
+        return [f"● reachable · key ok{lat}", f"● key ok{lat}", f"● {latency}".rstrip(), "●"][detail]
+
+
+@dataclass(frozen=True)
+class SideHealth:
+    """How one side answered its latest listing calls: over all its services, and per service."""
+
+    side: Side
+    regions: tuple[str, ...]
+    reachable: bool | None = None
+    """None: not measured yet; False: some service of this side is unreachable."""
+    key_accepted: bool | None = None
+    latency_ms: float | None = None
+    checked_at: datetime | None = None
+    problem: str = ""
+    services: tuple[ServiceHealth, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.reachable and self.key_accepted and not self.problem)
+
+    def service(self, service: Service) -> ServiceHealth | None:
+        return next((s for s in self.services if s.service is service), None)
+
+    def _parts(self) -> tuple[ServiceHealth, ...]:
+        if self.services:
+            return self.services
+        region = self.regions[0] if self.regions else ""
+        return (ServiceHealth(Service.DOCUMENT_INTELLIGENCE, region, self.reachable, self.key_accepted,
+                              self.latency_ms, self.problem),)
+
+    def variants(self) -> list[str]:
+        """The side's header line, from the most to the least detailed: the header shows the first
+        that fits its width (and crops the last with an ellipsis; it never wraps).
+
+        One service: `PRIMARY eastus  ● reachable · key ok · 26 ms · 15:30:00`; several:
+        `PRIMARY  DI eastus ● 26 ms · CU westus ● · Language eastus ●`. A service that is down says
+        only that it is down, why and since when: `✗ down since 15:30 · connection refused`."""
+        side = self.side.value.upper()
+        parts = self._parts()
+        now = self.checked_at
+        when = f" · {present.hms(now)}" if now else ""
+        if len(parts) == 1:
+            only = parts[0]
+            label = f"{side} {only.region}"
+            if only.reachable is None:
+                return [f"{label}  … checking"]
+            if only.down:  # down, why and since when: nothing else
+                return list(dict.fromkeys(f"{label}  {only.state(d, now)}" for d in range(4)))
+            timed = [f"{label}  {only.state(d, now)}{when}" for d in range(3)]
+            return list(dict.fromkeys([*timed, *(f"{label}  {only.state(d, now)}" for d in (2, 3))]))
+        # Several services: one item per service, but the services down for one reason since one time
+        # in one region are one item ("eastus ✗ down since 15:30 · connection refused (DI, Language)").
+        groups: dict[tuple[str, datetime | None, str], list[ServiceHealth]] = {}
+        items: list[ServiceHealth | tuple[str, datetime | None, str]] = []
+        for part in parts:
+            if part.down:
+                key = (part.region, part.down_since, part.why)
+                if key not in groups:
+                    groups[key] = []
+                    items.append(key)
+                groups[key].append(part)
+            else:
+                items.append(part)
+        lines = []
+        # (regions named, detail of a service that is fine, of one that is not, of a group down)
+        levels = ((True, 2, 0, 0), (True, 3, 0, 0), (True, 3, 1, 1), (False, 3, 2, 2), (False, 3, 3, 3))
+        for regions, fine, other, down in levels:
+            words = []
+            for item in items:
+                if isinstance(item, ServiceHealth):
+                    name = SERVICE_SHORT[item.service] + (f" {item.region}" if regions else "")
+                    words.append(f"{name} {item.state(fine if item.ok else other, now)}")
+                    continue
+                members = groups[item]
+                names = ", ".join(SERVICE_SHORT[m.service] for m in members)
+                state = members[0].state(down, now)
+                words.append(f"{names} {state}" if down == 3 else f"{item[0]} {state} ({names})")
+            lines.append(f"{side}  " + " · ".join(words))
+        timed = [lines[0] + when] if now and not any(p.down for p in parts) else []
+        return list(dict.fromkeys([*timed, *lines]))
+
+    def line(self, width: int) -> str:
+        """The most detailed variant that fits `width` columns (the least detailed if none does)."""
+        choices = self.variants()
+        return next((text for text in choices if len(text) <= width), choices[-1])
+
+    def words(self) -> str:
+        """The state in words after the side and region, most detailed (one service):
+        `● reachable · key ok · 38 ms · 15:30:00`, `✗ down since 15:30 · connection refused`."""
+        first = self.variants()[0]
+        return first.split("  ", 1)[1].strip() if "  " in first else first
 
 
 def _ms(value: float) -> str:
