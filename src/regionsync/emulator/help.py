@@ -17,6 +17,10 @@ Scenario file (TOML); without --scenario the shipped demo world is served:
   start = 2024-05-01T00:00:00Z          # optional: emulated time at start
   retry_hints = false   # true: Retry-After on DI copy 202s and polls
                         # (Azure's recorded copies send none)
+  newest_ago = "3h"     # optional: move every asset timestamp so the
+                        # newest is this long before start (3h, 90m, 2d)
+  span = "14d"          # optional, with newest_ago: squeeze them into
+                        # at most this long, in their order
 
   [[resource]]
   name = "contoso-di-eus"      # endpoint http://127.0.0.1:PORT/{name}

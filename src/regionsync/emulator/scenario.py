@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -58,6 +59,10 @@ class ScenarioError(ValueError):
         self.field = field
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$")
+_DURATION_UNIT = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -70,6 +75,23 @@ class ClockSpec(_Strict):
     start: datetime | None = None
     retry_hints: bool = False
     """Retry-After on Document Intelligence copies (202 and running polls); Azure's recordings have none."""
+    newest_ago: timedelta | None = None
+    """Move every fixed timestamp of the file (assets' created/modified) so that the newest lies this
+    long before the clock's start ("3h", "2d"): a world whose ages read like a real team's whenever
+    it is started. None: the timestamps as written."""
+    span: timedelta | None = None
+    """With `newest_ago`: squeeze the timestamps, oldest to newest, into at most this long ("14d"),
+    keeping their order (what changed after what stays so). None: moved as one, gaps kept."""
+
+    @field_validator("newest_ago", "span", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if isinstance(value, str):
+            match = _DURATION.match(value)
+            if not match:
+                raise ValueError("use a duration such as 3h, 90m or 2d")
+            return timedelta(seconds=float(match.group(1)) * _DURATION_UNIT[match.group(2)])
+        return value
 
 
 class ModelSpec(_Strict):
@@ -367,8 +389,40 @@ def demo_scenario_path() -> Path:
     return Path(__file__).with_name("scenarios") / "demo.toml"
 
 
+def timestamps(scenario: Scenario) -> list[datetime]:
+    """Every fixed timestamp the scenario's assets carry (created, modified)."""
+    found: list[datetime] = []
+    for spec in scenario.resource:
+        for asset in (*spec.model, *spec.legacy_model, *spec.classifier, *spec.analyzer, *spec.project):
+            for moment in (getattr(asset, "created", None), getattr(asset, "modified", None)):
+                if moment is not None:
+                    found.append(moment)
+    return found
+
+
+def time_map(scenario: Scenario, now: datetime) -> Callable[[datetime], datetime]:
+    """Where `[clock] newest_ago` (and `span`) put each timestamp of the file: the newest lands
+    `newest_ago` before `now`, the others keep their order and (squeezed into `span` if the file
+    spans more) their distances. The identity when `newest_ago` is not set."""
+    ago = scenario.clock.newest_ago
+    found = timestamps(scenario)
+    if ago is None or not found:
+        return lambda moment: moment
+    newest, oldest = max(found), min(found)
+    end = now - ago
+    span = scenario.clock.span
+    factor = 1.0 if span is None or newest == oldest else min(1.0, span / (newest - oldest))
+    return lambda moment: end - (newest - moment) * factor
+
+
 def populate(world: World, scenario: Scenario) -> None:
-    """Create the scenario's resources, assets and faults in `world`."""
+    """Create the scenario's resources, assets and faults in `world` (timestamps shifted as `[clock]
+    newest_ago` says, against the world's clock)."""
+    moved = time_map(scenario, world.clock.now())
+
+    def at(moment: datetime | None) -> datetime | None:
+        return moved(moment) if moment is not None else None
+
     for spec in scenario.resource:
         world.add_resource(
             spec.name,
@@ -392,7 +446,7 @@ def populate(world: World, scenario: Scenario) -> None:
                 tags=model.tags,
                 fields=model.fields,
                 build_mode=model.build_mode,
-                created=model.created,
+                created=at(model.created),
                 api_version=model.api_version,
             )
         for legacy in spec.legacy_model:
@@ -402,7 +456,7 @@ def populate(world: World, scenario: Scenario) -> None:
                 model_id=legacy.id.lower() if legacy.id else None,
                 fields=legacy.fields,
                 composed=legacy.composed,
-                created=legacy.created,
+                created=at(legacy.created),
             )
         for classifier in spec.classifier:
             world.add_classifier(
@@ -410,7 +464,7 @@ def populate(world: World, scenario: Scenario) -> None:
                 classifier.id,
                 doc_types=classifier.doc_types,
                 description=classifier.description,
-                created=classifier.created,
+                created=at(classifier.created),
                 api_version=classifier.api_version,
             )
         for bulk in spec.generate:
@@ -427,8 +481,8 @@ def populate(world: World, scenario: Scenario) -> None:
                 tags=analyzer.tags,
                 fields=analyzer.fields,
                 config=analyzer.config,
-                created=analyzer.created,
-                modified=analyzer.modified,
+                created=at(analyzer.created),
+                modified=at(analyzer.modified),
             )
         for project in spec.project:
             world.add_project(
@@ -442,8 +496,8 @@ def populate(world: World, scenario: Scenario) -> None:
                 description=project.description,
                 classes=project.classes,
                 documents=project.documents,
-                created=project.created,
-                modified=project.modified,
+                created=at(project.created),
+                modified=at(project.modified),
             )
     for fault in scenario.fault:
         _apply_fault(world, fault)

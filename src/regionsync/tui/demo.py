@@ -4,8 +4,11 @@
 of yours. The profile `contoso` pairs the demo's Document Intelligence, Content Understanding and
 Language resources (see `regionsync.demo.DEMO_PAIRS`); the
 command palette can take a region down and bring it back (`demo: take westus2 down`), so the
-outage and the failover readiness can be watched live. The journal lives in a temporary directory
-that disappears with the demo; your own config, keyring and journal are never touched.
+outage and the failover readiness can be watched live. The journal, the dashboard's preferences
+(`ui.toml`: theme, auto-refresh) and the profiles file a profile added from the demo would go to
+all live in a temporary directory that disappears with the demo; your own files are never written.
+The world is dated relative to now (`regionsync.demo.demo_scenario`): its newest change a few hours
+old, the rest days old, so the header's ages read like a real team's.
 
 The Language secondary (`contoso-lang-wus2`) has keys disabled: the profile reaches it with Entra ID
 (`key = "entra"`), signed in as the demo identity by a credential that asks the emulator's admin
@@ -24,18 +27,18 @@ REFRESH_SECONDS = 5.0
 
 
 def build_demo(workdir: Path, theme: str | None = None, clock_speed: float | None = None) -> object:
-    """The demo app over a fresh demo world; its journal is written under `workdir`."""
+    """The demo app over a fresh demo world; its journal, preferences and any profile added are written
+    under `workdir` (nothing of the user's)."""
     from regionsync.credentials import entra_credential_factory
-    from regionsync.demo import DEMO_IDENTITY, demo_profiles, world_resources
-    from regionsync.emulator import Clock, EmulatorTransport, World, load_scenario
+    from regionsync.demo import DEMO_IDENTITY, demo_profiles, demo_scenario, world_resources
+    from regionsync.emulator import Clock, EmulatorTransport, World
     from regionsync.emulator.auth import AdminTokenCredential
-    from regionsync.emulator.scenario import demo_scenario_path
     from regionsync.sync.journal import Journal
     from regionsync.sync.session import SyncSession
     from regionsync.tui.app import make_app
     from regionsync.tui.emulator_controls import EmulatorControls
 
-    scenario = load_scenario(demo_scenario_path())
+    scenario = demo_scenario()
     clock = Clock(speed=clock_speed) if clock_speed is not None else None
     world = World.from_scenario(scenario, clock=clock)
 
@@ -48,7 +51,8 @@ def build_demo(workdir: Path, theme: str | None = None, clock_speed: float | Non
                            transport=EmulatorTransport(world))
 
     return make_app(session, DEMO_PROFILE, theme=theme, emulator=EmulatorControls.for_world(world),
-                    auto_refresh=REFRESH_SECONDS)
+                    auto_refresh=REFRESH_SECONDS, preferences_path=workdir / "ui.toml",
+                    config_path=workdir / "config.toml")
 
 
 def main(argv: list[str] | None = None) -> int:
