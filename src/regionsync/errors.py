@@ -121,7 +121,8 @@ class RegionSyncError(Exception):
 
 @dataclass(frozen=True)
 class Explanation:
-    """The words for one kind of failure. Texts may use `{context}`, `{where}`, `{asset}`, `{status}`."""
+    """The words for one kind of failure. Texts may use `{context}`, `{where}`, `{asset}`, `{status}`,
+    `{fix_key}` and `{deploy_models}` (Content Understanding: deploy and map the models the service named)."""
 
     what: str
     why: str
@@ -331,17 +332,13 @@ CATALOGUE: tuple[Rule, ...] = (
         "The copy was refused: a deployment on {where} runs another embedding model than the analyzer's",
         "A copied analyzer links to the deployment of the same name as on the source, and its embedding "
         "model must be the very same model.",
-        "Deploy the analyzer's embedding model on the target and map it in `defaults.modelDeployments` "
-        '(PATCH …/contentunderstanding/defaults with {{"modelDeployments": {{"<model>": "<deployment>"}}}}), '
-        "then copy again.",
+        "{deploy_models}",
         codes=("EmbeddingModelMismatch",),
     ),
     _rule(
         "The copy failed: {where} has no deployment of a model the analyzer uses",
         "A copied analyzer needs a deployment of each model it uses (completion, embedding) on the target.",
-        "Deploy the model on the target and map it in `defaults.modelDeployments` (PATCH "
-        '…/contentunderstanding/defaults with {{"modelDeployments": {{"<model>": "<deployment>"}}}}), then '
-        "copy again.",
+        "{deploy_models}",
         codes=("ModelDeploymentNotFound",),
     ),
     # --- quota -----------------------------------------------------------------------------------------
@@ -517,6 +514,33 @@ def _where(side: str, endpoint: str) -> str:
     return endpoint or "the service"
 
 
+_SOURCE_MODEL = re.compile(r"analyzer uses '([^']+)'")
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def _deploy_models(codes: set[str], raw_message: str, endpoint: str) -> str:
+    """What to do when a Content Understanding target lacks a deployment of the analyzer's models (or
+    runs another embedding model under the name): deploy each model the service's message names and
+    map it in `defaults.modelDeployments`, with the real model names and the target's URL."""
+    url = f"{endpoint.rstrip('/')}/contentunderstanding/defaults" if endpoint else "the target's defaults"
+    if "embeddingmodelmismatch" in codes:
+        found = _SOURCE_MODEL.search(raw_message)
+        models = [found.group(1)] if found else []
+    else:
+        models = list(dict.fromkeys(_QUOTED.findall(raw_message)))
+    if not models:
+        return (
+            "Deploy each model the analyzer uses on the target and map it in `defaults.modelDeployments` "
+            f"(PATCH {url}: model name → deployment name), then copy again."
+        )
+    body = ", ".join(f'"{m}": "{m}"' for m in models)
+    names = ", ".join(models)
+    return (
+        f"Deploy {names} on the target (e.g. under the same name) and map it in `defaults.modelDeployments`: "
+        f'PATCH {url} with {{"modelDeployments": {{{body}}}}}, then copy again.'
+    )
+
+
 def _fill(text: str, values: Mapping[str, str]) -> str:
     out = text.format_map(_Fill(values))
     return out[:1].upper() + out[1:] if out else out
@@ -541,6 +565,9 @@ def _explained(
         "asset": _ASSET_NOUN.get(str(service or ""), "asset"),
         "status": str(status) if status is not None else "",
         "fix_key": _fix_key(HINTS.get().get("profile", ""), str(service or ""), side),
+        "deploy_models": _deploy_models(
+            {code.lower(), str((details or {}).get("innercode") or "").lower()}, raw_message, endpoint
+        ),
     }
     extra = dict(details or {})
     if context:

@@ -12,9 +12,9 @@ import pytest
 
 import regionsync
 from regionsync.domain import Service
-from regionsync.errors import CATALOGUE, _explained, set_hints
+from regionsync.errors import CATALOGUE, _explained, from_service_error, set_hints
 
-PLACEHOLDERS = ("<profile>", "<side>", "<service>", "JOB_ID", "NEW_ID", "!r}")
+PLACEHOLDERS = ("<profile>", "<side>", "<service>", "<model>", "<deployment>", "JOB_ID", "NEW_ID", "!r}")
 TEMPLATE_FIELD = re.compile(r"\{[a-z_]+(![rsa])?\}")
 SRC = Path(regionsync.__file__).parent
 
@@ -57,6 +57,43 @@ def test_every_catalogue_message_is_filled(service: Service) -> None:
         for rule in CATALOGUE
         if 401 in rule.statuses
     )
+
+
+def test_content_understanding_deployment_advice_names_the_real_models() -> None:
+    """The emulator's words for the two deployment refusals (as Azure's): the todo names the models the
+    service named and the target's real defaults URL, never `<model>` / `<deployment>`."""
+    endpoint = "http://127.0.0.1:9/contoso-cu-swc"
+    missing = from_service_error(
+        "InvalidRequest",
+        "The target resource has no deployment of the model(s) 'gpt-4.1-mini', 'text-embedding-3-large' the "
+        "analyzer uses. Deploy them and map them in defaults.modelDeployments (PATCH defaults), then copy "
+        "again.",
+        "ModelDeploymentNotFound",
+        status=400,
+        service=Service.CONTENT_UNDERSTANDING,
+        side="secondary (swedencentral)",
+        endpoint=endpoint,
+    )
+    assert "no deployment of a model the analyzer uses" in missing.what
+    assert (
+        f'PATCH {endpoint}/contentunderstanding/defaults with {{"modelDeployments": '
+        '{"gpt-4.1-mini": "gpt-4.1-mini", "text-embedding-3-large": "text-embedding-3-large"}}'
+    ) in missing.todo
+    mismatch = from_service_error(
+        "InvalidRequest",
+        "The target deployment 'emb' runs the embedding model 'text-embedding-3-small', but the source "
+        "analyzer uses 'text-embedding-3-large'. The embedding model of the target must match the source's.",
+        "EmbeddingModelMismatch",
+        status=400,
+        service=Service.CONTENT_UNDERSTANDING,
+        side="secondary (swedencentral)",
+        endpoint=endpoint,
+    )
+    assert "Deploy text-embedding-3-large on the target" in mismatch.todo
+    assert '{"modelDeployments": {"text-embedding-3-large": "text-embedding-3-large"}}' in mismatch.todo
+    for error in (missing, mismatch):
+        _clean(error.todo)
+        _clean(error.explain())
 
 
 def _user_strings(path: Path) -> list[str]:
