@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from regionsync.domain import Asset, AssetKind, AssetPair, Job, JobState, SyncStatus
 from regionsync.present import age, clock, minute
@@ -142,12 +143,17 @@ class _Judge:
     primary_label: str
     secondary_label: str
 
+    @cached_property
+    def _basis(self) -> tuple[SideListing, str] | None:
+        """The side (and its label) whose last-known listing the verdicts rest on; None: both read now."""
+        sides = ((self.primary, self.primary_label), (self.secondary, self.secondary_label))
+        return next(((lst, label) for lst, label in sides if lst.last_known), None)
+
     def _made(
         self, p: Asset | None, s: Asset | None, status: SyncStatus, reason: str, since: datetime | None = None
     ) -> AssetPair:
         """The verdict, marked (and explained) when it rests on a side's last-known listing."""
-        sides = ((self.primary, self.primary_label), (self.secondary, self.secondary_label))
-        basis_side = next(((lst, label) for lst, label in sides if lst.last_known), None)
+        basis_side = self._basis
         seen_at = None
         if basis_side is not None and status is not SyncStatus.UNKNOWN:
             listing, label = basis_side
