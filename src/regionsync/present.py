@@ -1,7 +1,9 @@
-"""How times read on every screen (CLI tables, JSON, the dashboard): one wording, one place."""
+"""How times and step numbers read on every screen (CLI tables, JSON, the dashboard): one wording,
+one place."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 
@@ -57,3 +59,12 @@ def hms(value: datetime | None) -> str:
 def hm(value: datetime | None) -> str:
     """'06:05' (as given, no zone change): since when a lease is held ('' for None)."""
     return value.strftime("%H:%M") if value else ""
+
+
+def step_numbers(names: Iterable[str]) -> list[int]:
+    """The step number of each journal row of a job, given the rows' step names in journal order: the
+    step's place in the job's recipe, 1-based, as the live progress says it ("step 2/5 copy"). A step
+    that ran again (after an interruption) keeps its number: rows `authorize, copy, copy, verify`
+    are steps 1, 2, 2, 3. The journal's own row index is a storage detail, never shown."""
+    seen: dict[str, int] = {}
+    return [seen.setdefault(name, len(seen) + 1) for name in names]

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from regionsync.domain import Asset, AssetPair, Job, SyncStatus
-from regionsync.present import day, stamp
+from regionsync.present import day, stamp, step_numbers
 from regionsync.sync.inventory import ServiceStatus
 from regionsync.sync.plan import Plan
 
@@ -259,9 +259,10 @@ def job_detail(job: Job) -> Group:
     table = Table(show_header=True, box=None)
     for col in ("#", "step", "state", "percent", "operation", "error"):
         table.add_column(col)
-    for s in job.steps:
+    numbers = step_numbers(s.name for s in job.steps)
+    for s, number in zip(job.steps, numbers, strict=True):
         table.add_row(
-            str(s.index),
+            str(number),
             s.name,
             s.state.value,
             "" if s.percent is None else f"{s.percent}%",
@@ -269,10 +270,10 @@ def job_detail(job: Job) -> Group:
             s.error or "",
         )
     lines.append(table)
-    for s in job.steps:
+    for s, number in zip(job.steps, numbers, strict=True):
         said = s.detail.get("error") if isinstance(s.detail, dict) else None
         if isinstance(said, dict):
-            lines.extend(_service_words(s.index, s.name, said))
+            lines.extend(_service_words(number, s.name, said))
     return Group(*lines)
 
 
@@ -344,7 +345,8 @@ def jobs_lines(jobs: list[Job]) -> list[str]:
     """`<id> <state> <kind> <asset> <from>→<to> <step n/N name> <updated>  <error>`, one line per job."""
     lines = []
     for job in jobs:
-        step = f"step {job.steps[-1].index} {job.steps[-1].name}" if job.steps else "step -"
+        number = step_numbers(s.name for s in job.steps)[-1] if job.steps else 0
+        step = f"step {number} {job.steps[-1].name}" if job.steps else "step -"
         line = (
             f"{job.id} {job.state.value} {job.kind.value} {job.asset_name} "
             f"{job.source_side.value}→{job.source_side.other.value} {step} {stamp(job.updated)}"

@@ -7,6 +7,7 @@ status reads the same in the dashboard as in `regionsync status`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -368,6 +369,24 @@ def _ms(value: float) -> str:
     return "<1 ms" if value < 1 else f"{value:.0f} ms"
 
 
+_SENTENCE_END = re.compile(r"(?<!e\.g)(?<!i\.e)(?<=[a-z0-9)`'\"])\.(\s|$)|;\s")
+
+
+def _first_sentence(text: str) -> str:
+    found = _SENTENCE_END.search(text)
+    return (text[: found.start()] if found else text).strip().rstrip(".")
+
+
+def short_words(text: str) -> str:
+    """A message cut to one short line for a row or a footer: what happened and the first thing to do
+    (`what — todo.` → its first sentence each). The full what / why / what to do stays in the
+    details (⏎) and the jobs screen (j)."""
+    what, _dash, todo = " ".join(text.split()).partition(" — ")
+    short = _first_sentence(what)
+    todo = _first_sentence(todo)
+    return f"{short} — {todo}" if todo else short
+
+
 def readiness_text(statuses: Sequence[ServiceStatus], now: datetime) -> str:
     """`failover readiness 41/47 · oldest gap 3 h 12 min` over every service of the profile: how many
     of the primary's assets the secondary could serve now, and the recovery point."""
@@ -425,8 +444,8 @@ class JobLine:
             return "⏸ interrupted"
         if not self.step:
             return "waiting"
-        if not self.step_count:
-            return f"step {self.step}"
+        if not self.step_count:  # from the journal: the step's number, its count not known here
+            return f"step {self.step_index} {self.step}" if self.step_index else f"step {self.step}"
         return f"step {self.step_index}/{self.step_count} {self.step}"
 
     def elapsed(self, now: datetime) -> str:
@@ -472,7 +491,7 @@ def job_line(job: Job, target_label: str = "") -> JobLine:
         service=Service(job.service),
         target=target_label,
         step=last.name if last else "",
-        step_index=0,
+        step_index=present.step_numbers(s.name for s in job.steps)[-1] if job.steps else 0,
         step_count=0,
         state=job.state,
         percent=percent,

@@ -101,9 +101,9 @@ def job_text(job: Job | None) -> Text:
     out.append(f"{job.state.value}", style="bold red" if job.error else "bold")
     out.append(f" · copy {job.kind.value} {job.asset_name} → {job.source_side.other.value}")
     out.append(f" · job {job.id} · updated {present.to_second(job.updated)}\n")
-    for step in job.steps:
+    for step, number in zip(job.steps, present.step_numbers(s.name for s in job.steps), strict=True):
         pct = f" {step.percent}%" if step.percent is not None else ""
-        out.append(f"  {step.index}. {step.name} {step.state.value}{pct}", style="dim")
+        out.append(f"  step {number} {step.name} {step.state.value}{pct}", style="dim")
         if step.error:
             out.append(f" — {step.error}", style="red")
         out.append("\n")

@@ -11,7 +11,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from regionsync.domain import AssetKind
-from regionsync.tui.model import DiffRow, RowFilter
+from regionsync.tui.model import DiffRow, RowFilter, short_words
 from regionsync.tui.widgets.diff_table import DiffTable, PaneTitle, ReconcileStats
 
 
@@ -93,6 +93,6 @@ class DiffView(Vertical):
                 f"filter {table.row_filter.describe()}: {len(table.visible_keys)} of {len(table.rows)}"
             )
         if row is not None:
-            parts.append(f"{row.name}: {row.reason}")
+            parts.append(f"{row.name}: {short_words(row.reason)}")
         reason = self._reason if self._reason is not None else self.query_one(ReasonLine)
         reason.text = " · ".join(parts)

@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
 
 from regionsync.domain import JobState
-from regionsync.tui.model import JobLine
+from regionsync.tui.model import JobLine, short_words
 
 EMPTY_TEXT = "No jobs yet — c copies the selected asset, s syncs everything missing."
 
@@ -77,7 +77,9 @@ class JobRow(Horizontal):
     JobRow > ProgressBar > Bar { width: 1fr; }
     JobRow > ProgressBar > Bar > .bar--bar { color: $job-running; }
     JobRow > ProgressBar > Bar > .bar--complete { color: $job-done; }
-    JobRow > .error { width: 1fr; height: auto; max-height: 3; color: $job-failed; display: none; }
+    JobRow > .error {
+        width: 1fr; height: 1; color: $job-failed; display: none; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     JobRow.-failed > ProgressBar, JobRow.-interrupted > ProgressBar { display: none; }
     JobRow.-failed > .error, JobRow.-interrupted > .error { display: block; }
     JobRow.-interrupted > .error { color: $warning; }
@@ -148,13 +150,21 @@ class JobRow(Horizontal):
             if failed and line.superseded:
                 self.query_one(".error", Static).update("failed earlier; a later copy succeeded")
             elif failed:
-                self.query_one(".error", Static).update(f"failed: {line.error or 'see the jobs screen (j)'}")
+                said = f"failed: {short_words(line.error)}" if line.error else "failed: j shows why"
+                self._say(said, line.error)
             elif interrupted:
                 waiting = "resumes when the region answers"
-                self.query_one(".error", Static).update(line.error or waiting)
+                self._say(short_words(line.error) if line.error else waiting, line.error)
         elapsed = line.elapsed(now) if now is not None else ""
         percent = f"{line.bar_percent}%  " if not (failed or interrupted) else ""
         self._info.text = percent + line.step_words() + (f" · {elapsed}" if elapsed else "")
+
+
+    def _say(self, short: str, full: str) -> None:
+        """The row's one short line (what + what to do); the whole message as its tooltip."""
+        error = self.query_one(".error", Static)
+        error.update(short)
+        error.tooltip = full or None
 
 
 class JobsPanel(VerticalScroll):
