@@ -420,7 +420,7 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--copy-seconds", type=float, default=1.5)
-    parser.add_argument("--serial-sample", type=int, default=8)
+    parser.add_argument("--serial-sample", type=int, default=4)
     parser.add_argument("--small", type=int, default=5000)
     parser.add_argument("--big", type=int, default=50000)
     args = parser.parse_args()
