@@ -251,3 +251,31 @@ async def test_the_confirmation_scrolls_at_80x24_with_its_buttons_on_screen(dash
         await pilot.press("n")
         await settle(pilot)
     assert journal_jobs(dashboard) == []
+
+
+async def test_switch_profile_from_the_palette(dashboard: Dashboard) -> None:
+    from regionsync.config import Config, save_config
+
+    northwind = Dashboard(world=dashboard.world, tmp=dashboard.tmp, monkeypatch=dashboard.monkeypatch,
+                          primary="northwind-di-eus2", secondary="northwind-di-cus", profile_name="northwind")
+    config = Config(default_profile="contoso",
+                    profiles={"contoso": dashboard.profile(), "northwind": northwind.profile()})
+    save_config(config, dashboard.tmp / "config" / "config.toml")
+    opened = northwind.session_factory()
+    app = dashboard.app(auto_refresh=0, open_profile=lambda name: opened())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = [e.title for e in palette_entries(app)]
+        assert "profile: switch to northwind" in titles and "profile: switch to contoso" not in titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"switch northwind")
+        await until(pilot, lambda: "profile: switch to northwind" in palette_titles(app), "the entry listed")
+        await pilot.press("enter")
+        await settle(pilot)
+        await until(pilot, lambda: app.session is not None and app.session.profile_name == "northwind",
+                    "the northwind profile is open")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "profile northwind" in text and "PRIMARY eastus2" in text, text.splitlines()[:3]
+        assert len([s for s in app.screen_stack if isinstance(s, MainScreen)]) == 1
+        assert "profile: switch to contoso" in [e.title for e in palette_entries(app)]
