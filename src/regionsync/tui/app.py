@@ -15,7 +15,6 @@ import asyncio
 import gc
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -28,11 +27,12 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from regionsync.domain import AssetKind, Job, JobState, ProgressEvent, Service, Side, SyncStatus
+from regionsync.domain import AssetKind, Job, ProgressEvent, Service, Side, SyncStatus
 from regionsync.errors import RegionSyncError
 from regionsync.tui.commands import RegionSyncCommands
 from regionsync.tui.emulator_controls import EmulatorControls
 from regionsync.tui.health import HealthMeter, Timer
+from regionsync.tui.job_tracker import JobTracker
 from regionsync.tui.messages import (
     CopyIntent,
     InventoryRefreshed,
@@ -44,10 +44,7 @@ from regionsync.tui.messages import (
 from regionsync.tui.model import (
     KIND_TITLES,
     DiffRow,
-    JobLine,
     SideHealth,
-    job_line,
-    jobs_to_show,
     readiness_text,
     resource_name,
     row_key,
@@ -76,8 +73,6 @@ SessionFactory = Callable[[], "SyncSession"]
 ProfileOpener = Callable[[str], "SyncSession"]
 Now = Callable[[], datetime]
 
-JOURNAL_JOBS_AT_START = 20
-"""How many journaled jobs the panel shows at start (every unfinished one, then the newest finished)."""
 JOBS_SCREEN_LIMIT = 500
 FOLLOW_EVERY = 2.0
 """Seconds between looks at the journal for jobs another process runs (their live progress)."""
@@ -193,12 +188,7 @@ class RegionSyncApp(App[None]):
         self.statuses: list[ServiceStatus] = []
         self.health: dict[Side, SideHealth] = {}
         self._pairs: dict[str, AssetPair] = {}
-        self._live: dict[str, str] = {}
-        self._elsewhere: set[str] = set()
-        """Jobs another live process holds, followed from the journal."""
-        """row key → id of the job copying it right now (progress overlays the listing)."""
-        self._job_rows: dict[str, str] = {}
-        self._job_info: dict[str, Job] = {}
+        self.jobs = JobTracker()
         self._refreshing = False
         self._refresh_again = False
         self._refresh_timer: Any = None
@@ -260,6 +250,11 @@ class RegionSyncApp(App[None]):
         self.session = session
         session.runner.on_event = self._on_progress_event
         self.meter.instrument(session)
+        targets: dict[str, str] = {}
+        for pair in session.pairs:
+            for side in Side:
+                targets.setdefault(pair.info(side).endpoint, pair.info(side).region)
+        self.jobs.set_targets(targets)
         tabs = [(pair.service, kind) for pair in session.pairs for kind in pair.primary.kinds]
         main = MainScreen(self.profile_name or session.profile_name, tabs)
         if isinstance(self.top_screen, WelcomeScreen):
@@ -350,7 +345,7 @@ class RegionSyncApp(App[None]):
             return []
         jobs = sorted(session.journal.unfinished_jobs(session.profile_name), key=lambda j: (j.created, j.id),
                       reverse=True)
-        return [(job.id, job_line(job, self._target_label(job)).title) for job in jobs[:limit]]
+        return [(job.id, self.jobs.line_of(job).title) for job in jobs[:limit]]
 
     def other_profiles(self) -> list[str]:
         """The config file's profiles other than the one open (the palette's `profile: switch to`)."""
@@ -430,7 +425,8 @@ class RegionSyncApp(App[None]):
                 for kind_diff in status.kinds:
                     if not main.has_kind(kind_diff.kind):
                         continue
-                    rows = [self._with_live_progress(row) for row in rows_of(status, kind_diff)]
+                    rows = [self.jobs.with_live_progress(row, main.jobs_panel.lines)
+                            for row in rows_of(status, kind_diff)]
                     copyable += sum(1 for r in rows if r.copyable and r.status is not SyncStatus.DRIFTED)
                     main.diff.reconcile(kind_diff.kind, rows)
             self._copyable_count = copyable
@@ -457,12 +453,6 @@ class RegionSyncApp(App[None]):
             gc.unfreeze()
             gc.collect()
         gc.freeze()
-
-    def _with_live_progress(self, row: DiffRow) -> DiffRow:
-        job_id = self._live.get(row.key)
-        if job_id is None or row.status in (SyncStatus.IN_SYNC, SyncStatus.UNKNOWN):
-            return row
-        return row.with_job(self._job_line(job_id))
 
     def _show_pane_titles(self) -> None:
         main = self.main_screen
@@ -501,24 +491,8 @@ class RegionSyncApp(App[None]):
             return
         jobs = self.session.journal.list_jobs(profile=self.session.profile_name, limit=200)
         now = self.now()
-        for job in jobs_to_show(jobs, JOURNAL_JOBS_AT_START):
-            self._job_info[job.id] = job
-            line = job_line(job, self._target_label(job))
+        for line in self.jobs.at_start(jobs):
             main.jobs_panel.upsert(line, now)
-            if not job.state.finished:
-                self._live[row_key(job.service, job.kind, job.asset_name)] = job.id
-
-    def _target_label(self, job: Job) -> str:
-        if self.session is not None:
-            for pair in self.session.pairs:
-                for side in Side:
-                    if pair.info(side).endpoint == job.target_endpoint:
-                        return pair.info(side).region
-        return job.target_endpoint
-
-    def _job_line(self, job_id: str) -> JobLine | None:
-        main = self.main_screen
-        return main.jobs_panel.lines.get(job_id) if main is not None else None
 
     def _on_progress_event(self, event: ProgressEvent) -> None:
         """The runner's callback (called on the app's loop): hand the event to the UI as a message."""
@@ -527,31 +501,22 @@ class RegionSyncApp(App[None]):
     @on(JobProgress)
     def _job_progress(self, message: JobProgress) -> None:
         event = message.event
-        main = self.main_screen
-        if main is None or self.session is None:
+        main, session = self.main_screen, self.session
+        if main is None or session is None:
             return
         now = self.now()
-        line = main.jobs_panel.lines.get(event.job_id)
-        if line is None:
-            job = self._job_info.get(event.job_id) or self.session.journal.get_job(event.job_id)
-            if job is not None:
-                self._job_info[job.id] = job
-                line = replace(job_line(job, self._target_label(job)), started=now, ended=None)
-            else:
-                line = JobLine(job_id=event.job_id, asset_name=event.asset_name, started=now)
-        line = line.apply(event, now)
-        main.jobs_panel.upsert(line, now)
-        if line.kind is None or line.service is None:
+        panel = main.jobs_panel
+        done = self.jobs.progress(event, now, panel.lines.get(event.job_id), session.journal.get_job)
+        line = done.line
+        panel.upsert(line, now)
+        if done.key is None or line.kind is None:
             return
-        key = row_key(line.service, line.kind, line.asset_name)
-        if not event.state.finished:
-            self._live[key] = event.job_id
-            row = main.diff.row(line.kind, key)
+        if not done.finished:
+            row = main.diff.row(line.kind, done.key)
             if row is not None:
                 main.diff.update_row(row.with_job(line))
             return
-        self._live.pop(key, None)
-        if event.state is JobState.FAILED:
+        if done.failed:
             self.notify(f"{line.title}: {line.error}", title="Copy failed", severity="error", timeout=8)
         self.start_refresh()
 
@@ -561,14 +526,8 @@ class RegionSyncApp(App[None]):
         if main is None:
             return
         now = self.now()
-        for job in message.jobs:
-            self._job_info[job.id] = job
-            known = main.jobs_panel.lines.get(job.id)
-            line = job_line(job, self._target_label(job))
-            if known is not None:
-                line = replace(known, state=job.state, error=job.error or "", ended=known.ended or now)
+        for line in self.jobs.finished(message.jobs, now, main.jobs_panel.lines):
             main.jobs_panel.upsert(line, now)
-            self._live.pop(row_key(job.service, job.kind, job.asset_name), None)
         self.start_refresh()
 
     async def _resume(self, jobs: list[Job] | None = None) -> None:
@@ -612,22 +571,14 @@ class RegionSyncApp(App[None]):
         if session is None or main is None:
             return
         mine = session.runner.heartbeat.jobs
-        now = self.now()
-        followed = set(self._elsewhere)
-        self._elsewhere.clear()
+        held = []
         for job in session.journal.unfinished_jobs(session.profile_name):
             holder = None if job.id in mine else session.runner.leases.holder(job)
-            if holder is None:
-                continue
-            self._elsewhere.add(job.id)
-            line = job_line(job, f"{self._target_label(job)} · run by {holder.owner.words()}")
+            if holder is not None:
+                held.append((job, holder.owner.words()))
+        now = self.now()
+        for line in self.jobs.follow(held, session.journal.get_job):
             main.jobs_panel.upsert(line, now)
-            self._live[row_key(job.service, job.kind, job.asset_name)] = job.id
-        for job_id in followed - self._elsewhere:  # ended (or let go) since the last look
-            ended = session.journal.get_job(job_id)
-            if ended is not None:
-                main.jobs_panel.upsert(job_line(ended, self._target_label(ended)), now)
-                self._live.pop(row_key(ended.service, ended.kind, ended.asset_name), None)
 
     def _tick(self) -> None:
         main = self.main_screen
@@ -784,10 +735,7 @@ class RegionSyncApp(App[None]):
             finally:
                 session.journal.close()
         self.statuses, self.health, self._pairs = [], {}, {}
-        self._live.clear()
-        self._elsewhere.clear()
-        self._job_rows.clear()
-        self._job_info.clear()
+        self.jobs.clear()
         self._copyable_count = 0
         self.profile_name = name
         await self._open_session(lambda: self._opener()(name))
