@@ -289,7 +289,7 @@ def copies_phase(s: Settings, folder: Path, figures: list[Figure]) -> None:
         Figure(
             "sync / SDK one at a time",
             f"{mine:.2f} s = {one_by_one / mine:.1f} × faster",
-            f"documented flow {one_by_one:.1f} s ({len(sample)} run, × {s.copies // len(sample)})",
+            f"documented flow {one_by_one:.1f} s ({len(sample)} copies, × {s.copies // len(sample)})",
             "(second baseline)",
             None,
             load,
