@@ -42,25 +42,31 @@ from regionsync.tui.messages import (
     PlanReady,
 )
 from regionsync.tui.model import (
-    KIND_TITLES,
     DiffRow,
     SideHealth,
     readiness_text,
-    resource_name,
     row_key,
     rows_of,
 )
+from regionsync.tui.pane_titles import pane_titles
 from regionsync.tui.preferences import UiPreferences, load_preferences, save_preferences
+from regionsync.tui.profile_flow import (
+    PROFILE_GROUP,
+    AddProfileFlow,
+    config_file,
+    existing_profiles,
+    open_profile_session,
+)
 from regionsync.tui.screens.confirm import ConfirmCopyScreen
 from regionsync.tui.screens.details import AssetDetails, DetailsScreen
 from regionsync.tui.screens.error import ErrorScreen
 from regionsync.tui.screens.help import HelpScreen, keys_of
 from regionsync.tui.screens.jobs import JobsScreen
 from regionsync.tui.screens.main import MainScreen
-from regionsync.tui.screens.profile_form import NewProfile, ProfileFormScreen
+from regionsync.tui.screens.profile_form import ProfileFormScreen
 from regionsync.tui.screens.welcome import WelcomeScreen
 from regionsync.tui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
-from regionsync.tui.widgets.diff_table import DiffTable, PaneTitle
+from regionsync.tui.widgets.diff_table import DiffTable
 
 if TYPE_CHECKING:
     from regionsync.domain import AssetPair
@@ -87,7 +93,7 @@ _WORKER_TITLES = {
     "refresh": "Refreshing the regions failed",
     "plan": "The pre-flight failed",
     "resume": "Resuming the journaled jobs failed",
-    "profile": "Saving the profile failed",
+    PROFILE_GROUP: "Saving the profile failed",
 }
 
 _MAIN_ACTIONS = frozenset(
@@ -350,7 +356,7 @@ class RegionSyncApp(App[None]):
     def other_profiles(self) -> list[str]:
         """The config file's profiles other than the one open (the palette's `profile: switch to`)."""
         current = self.session.profile_name if self.session is not None else self.profile_name
-        return [name for name in self._existing_profiles() if name != current]
+        return [name for name in existing_profiles(config_file(self._config_path)) if name != current]
 
     def _can_copy(self, row: DiffRow) -> bool:
         if self.session is None:
@@ -465,23 +471,8 @@ class RegionSyncApp(App[None]):
                 if not main.has_kind(kind):
                     continue
                 diff = next((k for k in status.kinds if k.kind is kind), None) if status else None
-                titles = []
-                for side, error in ((Side.PRIMARY, diff.source_error if diff else None),
-                                    (Side.SECONDARY, diff.target_error if diff else None)):
-                    info = pair.info(side)
-                    title = f"{side.value.upper()} {info.region} · {resource_name(info.resource_id)}"
-                    if error:
-                        health = self.health.get(side)
-                        problem = (health.problem if health is not None else "") or "could not be read"
-                        titles.append(PaneTitle(title, f"✗ {problem}", True))
-                    elif diff is None:
-                        titles.append(PaneTitle(title, f"{pair.api_version} · listing …"))
-                    else:
-                        held = (p.primary if side is Side.PRIMARY else p.secondary for p in diff.pairs)
-                        count = sum(1 for asset in held if asset is not None)
-                        noun = KIND_TITLES[kind].lower()
-                        titles.append(PaneTitle(title, f"{pair.api_version} · {count} {noun}"))
-                main.diff.set_titles(kind, titles[0], titles[1])
+                infos = (pair.info(Side.PRIMARY), pair.info(Side.SECONDARY))
+                main.diff.set_titles(kind, *pane_titles(infos, kind, pair.api_version, diff, self.health))
 
     # -- jobs -----------------------------------------------------------------------------------------
 
@@ -793,53 +784,18 @@ class RegionSyncApp(App[None]):
     def action_add_profile(self) -> None:
         if isinstance(self.top_screen, ProfileFormScreen):
             return
-        self.push_screen(ProfileFormScreen(self._existing_profiles()), self._profile_entered)
+        AddProfileFlow(self, config_file(self._config_path), self._profile_saved).start()
 
-    def _config_file(self) -> Path:
-        from regionsync.config import config_path
-
-        return config_path(self._config_path)
-
-    def _existing_profiles(self) -> tuple[str, ...]:
-        from regionsync.config import load_config
-
-        try:
-            return tuple(load_config(self._config_file()).profiles)
-        except RegionSyncError:
-            return ()
-
-    def _profile_entered(self, new: NewProfile | None) -> None:
-        if new is None:
-            return
-        try:
-            self._save_profile(new)
-        except RegionSyncError as error:
-            self.push_screen(ErrorScreen(_WORKER_TITLES["profile"], error))
-            return
-        self.notify(f"Profile {new.name!r} saved; its keys are in the OS keyring.", title="Profile added")
+    async def _profile_saved(self, name: str) -> None:
         if self.session is None:
-            self.profile_name = new.name
-            self.run_worker(self._open_session(lambda: self._opener()(new.name)), group="open",
-                            exit_on_error=False)
-
-    def _save_profile(self, new: NewProfile) -> None:
-        from regionsync.config import load_config, save_config
-        from regionsync.credentials import store_key
-
-        path = self._config_file()
-        config = load_config(path)
-        profiles = {**config.profiles, new.name: new.profile()}
-        updated = config.model_copy(update={"profiles": profiles,
-                                            "default_profile": config.default_profile or new.name})
-        for side, key in new.keys.items():
-            store_key(new.name, new.service, side, key)
-        save_config(updated, path)
+            self.profile_name = name
+            await self._open_session(lambda: self._opener()(name))
 
     def _opener(self) -> ProfileOpener:
         if self._open_profile is not None:
             return self._open_profile
-        config_file = self._config_file()
-        return lambda name: open_profile_session(name, config_file)
+        path = config_file(self._config_path)
+        return lambda name: open_profile_session(name, path)
 
     # -- errors ----------------------------------------------------------------------------------------
 
@@ -876,18 +832,6 @@ def _narrow(plans: list[tuple[ResourcePair, Plan]], intent: CopyIntent) -> list[
             plan.refusals = [r for r in plan.refusals if r.kind is kind]
         narrowed.append((pair, plan))
     return narrowed
-
-
-def open_profile_session(name: str, config_file: Path) -> SyncSession:
-    """A SyncSession for profile `name` of `config_file`, journaling to the user's journal."""
-    from regionsync.config import load_config, select_profile
-    from regionsync.locations import journal_file
-    from regionsync.sync.journal import Journal
-    from regionsync.sync.session import SyncSession
-
-    config = load_config(config_file)
-    chosen, profile = select_profile(config, name)
-    return SyncSession(chosen, profile, journal=Journal(journal_file()))
 
 
 def make_app(

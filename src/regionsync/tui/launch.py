@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from regionsync.errors import RegionSyncError
-from regionsync.tui.app import RegionSyncApp, make_app, open_profile_session
+from regionsync.tui.app import RegionSyncApp, make_app
+from regionsync.tui.profile_flow import open_profile_session
 
 
 def build_dashboard(

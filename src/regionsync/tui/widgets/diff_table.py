@@ -33,6 +33,7 @@ from textual.strip import Strip
 
 from regionsync.domain import SyncStatus
 from regionsync.tui.model import DiffRow, RowFilter, SideCell
+from regionsync.tui.pane_titles import PaneTitle
 
 HEADER_LINES = 2
 GUTTER_WIDTH = 16
@@ -47,15 +48,6 @@ _STATUS_CLASS: dict[SyncStatus, str] = {
 }
 STRIP_CACHE_SIZE = 4096
 """Rendered lines kept (a few screens of every tab); past it the cache starts again."""
-
-
-@dataclass(frozen=True)
-class PaneTitle:
-    """What one pane says above its column: who it is, and how it is (or why it cannot be read)."""
-
-    title: str
-    subtitle: str = ""
-    error: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from textual.widget import Widget
 
 from regionsync.domain import AssetKind
 from regionsync.tui.model import DiffRow, RowFilter, short_words
-from regionsync.tui.widgets.diff_table import DiffTable, PaneTitle, ReconcileStats
+from regionsync.tui.pane_titles import PaneTitle
+from regionsync.tui.widgets.diff_table import DiffTable, ReconcileStats
 
 
 class ReasonLine(Widget):
