@@ -449,8 +449,9 @@ def main() -> int:
     for figure in figures:
         print(figure.line(), flush=True)
     missed = [f.name for f in figures if f.ok is False]
+    print("  three-run medians: " + "; ".join(f"{f.name} {f.value}" for f in figures if f.value))
     print(f"  {'all targets PASS' if not missed else 'MISS: ' + '; '.join(missed)}")
-    return 0
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
