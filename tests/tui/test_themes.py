@@ -101,3 +101,21 @@ async def test_no_color_is_respected_and_statuses_stay_readable(
         text = screen_text(app)
         for words in ("═ in sync", "≠ drifted", "→ missing", "← extra"):
             assert words in text
+
+
+def test_the_theme_asked_for_wins_then_the_remembered_one_then_the_default() -> None:
+    from regionsync.tui.themes import DEFAULT_THEME, choose_theme
+
+    available = ["textual-dark", "regionsync-dark", "regionsync-light", "mine"]
+    names = ["regionsync-dark", "regionsync-light", "mine"]
+    asked = choose_theme("mine", "regionsync-light", available, names)
+    assert (asked.name, asked.warning, asked.remember) == ("mine", "", True)
+    remembered = choose_theme(None, "regionsync-light", available, names)
+    assert (remembered.name, remembered.remember) == ("regionsync-light", False)
+    assert choose_theme(None, "gone", available, names).name == DEFAULT_THEME
+    assert choose_theme(None, None, ["textual-dark"], []).name == "textual-dark"
+    unknown = choose_theme("nope", None, available, names)
+    assert unknown.name == DEFAULT_THEME and not unknown.remember
+    assert unknown.warning == (
+        "No theme named 'nope'; using regionsync-dark. Themes: regionsync-dark, regionsync-light, mine"
+    )

@@ -65,7 +65,7 @@ from regionsync.tui.screens.jobs import JobsScreen
 from regionsync.tui.screens.main import MainScreen
 from regionsync.tui.screens.profile_form import ProfileFormScreen
 from regionsync.tui.screens.welcome import WelcomeScreen
-from regionsync.tui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
+from regionsync.tui.themes import THEME_VARIABLE_DEFAULTS, choose_theme, install_themes
 from regionsync.tui.widgets.diff_table import DiffTable
 
 if TYPE_CHECKING:
@@ -218,32 +218,18 @@ class RegionSyncApp(App[None]):
         await self._open_session(self._session_factory)
 
     def _install_themes(self) -> None:
-        loaded = load_themes(self._theme_dirs)
-        for theme in loaded.themes:
-            self.register_theme(theme)
-        self._theme_names = loaded.names
-        if loaded.failures:
-            self.notify("\n".join(loaded.failures), title="Some themes could not be loaded",
-                        severity="warning")
+        self._theme_names = install_themes(self, self._theme_dirs).names
         self._preferences = load_preferences(self._preferences_path)
         refresh = self._requested_refresh
         if refresh is None:
             refresh = self._preferences.auto_refresh
         self.refresh_every = max(0.0, DEFAULT_AUTO_REFRESH if refresh is None else refresh)
-        wanted = [self._requested_theme, self._preferences.theme, DEFAULT_THEME]
-        for name in wanted:
-            if name and name in self.available_themes:
-                self.theme = name
-                break
-        else:
-            self.theme = "textual-dark"
-        if self._requested_theme and self._requested_theme not in self.available_themes:
-            self.notify(
-                f"No theme named {self._requested_theme!r}; using {self.theme}. "
-                f"Themes: {', '.join(self.theme_names())}",
-                severity="warning",
-            )
-        if self._requested_theme and self.theme == self._requested_theme:
+        choice = choose_theme(self._requested_theme, self._preferences.theme, self.available_themes,
+                              self.theme_names())
+        self.theme = choice.name
+        if choice.warning:
+            self.notify(choice.warning, severity="warning")
+        if choice.remember:
             self._save_theme(self.theme)
         self._remember_theme = True
 

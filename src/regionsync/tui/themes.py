@@ -10,10 +10,12 @@ per failure, and the app shows the failures in a single notification.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
+from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
@@ -148,3 +150,36 @@ def load_themes(directories: Iterable[Path] | None = None) -> ThemeLoadResult:
             by_name[theme.name] = theme
     result.themes = list(by_name.values())
     return result
+
+
+@dataclass(frozen=True)
+class ThemeChoice:
+    """The theme the dashboard starts with, and what to tell the user about it."""
+
+    name: str
+    warning: str = ""
+    """Set when the theme asked for does not exist (the one used instead, and the ones there are)."""
+    remember: bool = False
+    """The theme asked for on the command line was applied: remember it as the user's choice."""
+
+
+def choose_theme(
+    requested: str | None, remembered: str | None, available: Iterable[str], names: Sequence[str]
+) -> ThemeChoice:
+    """The theme asked for, else the one remembered, else the default (else Textual's dark one)."""
+    known = set(available)
+    chosen = next((n for n in (requested, remembered, DEFAULT_THEME) if n and n in known), "textual-dark")
+    warning = ""
+    if requested and requested not in known:
+        warning = f"No theme named {requested!r}; using {chosen}. Themes: {', '.join(names)}"
+    return ThemeChoice(chosen, warning, remember=bool(requested) and chosen == requested)
+
+
+def install_themes(app: App[Any], directories: Iterable[Path] | None = None) -> ThemeLoadResult:
+    """Load the theme files and register them with `app`; the files that failed, in one notification."""
+    loaded = load_themes(directories)
+    for theme in loaded.themes:
+        app.register_theme(theme)
+    if loaded.failures:
+        app.notify("\n".join(loaded.failures), title="Some themes could not be loaded", severity="warning")
+    return loaded
