@@ -13,8 +13,8 @@ from regionsync.credentials import KEYRING_SERVICE, keyring_username
 from regionsync.domain import Service, Side
 from regionsync.tui.app import make_app
 from regionsync.tui.launch import build_dashboard
+from regionsync.tui.screens.add_profile import AddProfileScreen
 from regionsync.tui.screens.main import MainScreen
-from regionsync.tui.screens.profile_form import ProfileFormScreen
 from regionsync.tui.screens.welcome import WelcomeScreen
 
 SECRET_PRIMARY = "s3cret-primary-key-7Q9"
@@ -69,7 +69,7 @@ async def test_the_add_profile_flow_saves_the_profile_and_never_shows_the_key(
         await pilot.pause()
         await pilot.press("a")
         await pilot.pause()
-        assert isinstance(app.screen, ProfileFormScreen)
+        assert isinstance(app.screen, AddProfileScreen)
 
         form = app.screen
 
@@ -119,7 +119,7 @@ async def test_the_add_profile_form_explains_a_wrong_field(tmp_path: Path) -> No
             app.screen.query_one(f"#{widget_id}", Input).value = value
         await pilot.click("#save")
         await pilot.pause()
-        assert isinstance(app.screen, ProfileFormScreen)
+        assert isinstance(app.screen, AddProfileScreen)
         assert "primary region" in screen_text(app) and "eastus" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()

@@ -57,13 +57,13 @@ from regionsync.tui.profile_flow import (
     existing_profiles,
     open_profile_session,
 )
+from regionsync.tui.screens.add_profile import AddProfileScreen
 from regionsync.tui.screens.confirm import ConfirmCopyScreen
 from regionsync.tui.screens.details import AssetDetails, DetailsScreen
 from regionsync.tui.screens.error import ErrorScreen
 from regionsync.tui.screens.help import HelpScreen, keys_of
 from regionsync.tui.screens.jobs import JobsScreen
 from regionsync.tui.screens.main import MainScreen
-from regionsync.tui.screens.profile_form import ProfileFormScreen
 from regionsync.tui.screens.welcome import WelcomeScreen
 from regionsync.tui.themes import THEME_VARIABLE_DEFAULTS, choose_theme, install_themes
 from regionsync.tui.widgets.diff_table import DiffTable
@@ -768,7 +768,7 @@ class RegionSyncApp(App[None]):
     # -- adding a profile ---------------------------------------------------------------------------------
 
     def action_add_profile(self) -> None:
-        if isinstance(self.top_screen, ProfileFormScreen):
+        if isinstance(self.top_screen, AddProfileScreen):
             return
         AddProfileFlow(self, config_file(self._config_path), self._profile_saved).start()
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 
 from regionsync.errors import RegionSyncError
-from regionsync.tui.screens.profile_form import NewProfile, ProfileFormScreen
+from regionsync.tui.screens.add_profile import AddProfileScreen, NewProfile
 
 if TYPE_CHECKING:
     from regionsync.sync.session import SyncSession
@@ -85,12 +85,12 @@ class AddProfileFlow:
 
     def start(self) -> None:
         """Show the form; the names already taken reach it once read."""
-        form = ProfileFormScreen()
+        form = AddProfileScreen()
         self.app.push_screen(form, self._entered)
         self.app.run_worker(self._read_names(form), group="profile-names", exit_on_error=False,
                             description="Reading the profiles' names")
 
-    async def _read_names(self, form: ProfileFormScreen) -> None:
+    async def _read_names(self, form: AddProfileScreen) -> None:
         form.existing = await asyncio.to_thread(existing_profiles, self.path)
 
     def _entered(self, new: NewProfile | None) -> None:

@@ -1,4 +1,4 @@
-"""ProfileFormScreen: add a profile from the dashboard — both sides' endpoint, region, resource id, key.
+"""AddProfileScreen: add a profile from the dashboard — both sides' endpoint, region, resource id, key.
 
 The keys are typed into password inputs (shown as dots, never as text) and leave this screen only
 as `SecretStr`; the app stores them in the OS keyring and writes the profile with `key = "keyring"`.
@@ -44,26 +44,26 @@ class NewProfile:
         return Profile().with_service(self.service, self.settings)
 
 
-class ProfileFormScreen(ModalScreen[NewProfile | None]):
+class AddProfileScreen(ModalScreen[NewProfile | None]):
     DEFAULT_CSS = """
-    ProfileFormScreen { align: center middle; }
-    ProfileFormScreen > Vertical {
+    AddProfileScreen { align: center middle; }
+    AddProfileScreen > Vertical {
         width: 96%; max-width: 110; height: auto; max-height: 96%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
-    ProfileFormScreen #form-title { text-style: bold; color: $accent; }
-    ProfileFormScreen VerticalScroll { height: auto; max-height: 18; }
-    ProfileFormScreen Grid {
+    AddProfileScreen #form-title { text-style: bold; color: $accent; }
+    AddProfileScreen VerticalScroll { height: auto; max-height: 18; }
+    AddProfileScreen Grid {
         grid-size: 2; grid-columns: 18 1fr; grid-rows: 1; height: auto; grid-gutter: 0 1;
     }
-    ProfileFormScreen .side-title { text-style: bold; padding: 1 0 0 0; }
-    ProfileFormScreen Input { border: none; height: 1; padding: 0 1; background: $boost; }
-    ProfileFormScreen Input:focus { background: $primary 30%; }
-    ProfileFormScreen Select { height: 1; }
-    ProfileFormScreen Select > SelectCurrent { border: none; height: 1; padding: 0 1; }
-    ProfileFormScreen #form-error { color: $error; text-style: bold; height: auto; }
-    ProfileFormScreen #form-buttons { height: auto; align-horizontal: right; }
-    ProfileFormScreen Button { margin: 0 0 0 2; }
+    AddProfileScreen .side-title { text-style: bold; padding: 1 0 0 0; }
+    AddProfileScreen Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    AddProfileScreen Input:focus { background: $primary 30%; }
+    AddProfileScreen Select { height: 1; }
+    AddProfileScreen Select > SelectCurrent { border: none; height: 1; padding: 0 1; }
+    AddProfileScreen #form-error { color: $error; text-style: bold; height: auto; }
+    AddProfileScreen #form-buttons { height: auto; align-horizontal: right; }
+    AddProfileScreen Button { margin: 0 0 0 2; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
