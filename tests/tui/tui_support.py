@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets._footer import FooterKey
 
 from regionsync.config import Profile, ServiceProfile, SideConfig
 from regionsync.emulator import Clock, EmulatorTransport, World, load_scenario
@@ -28,7 +27,7 @@ from regionsync.sync.poller import Poller
 from regionsync.sync.session import SyncSession
 from regionsync.tui.app import FOOTER_SETTLE, RegionSyncApp, make_app
 from regionsync.tui.emulator_controls import EmulatorControls
-from regionsync.tui.widgets.footer import KeysFooter, _shape
+from regionsync.tui.widgets.footer import KeysFooter
 
 FROZEN_NOW = datetime(2024, 12, 2, 15, 30, 0, tzinfo=UTC)
 """The dashboard's `now` in every test: header times, recovery point ages and elapsed times are fixed."""
@@ -181,18 +180,7 @@ def footer_current(app: RegionSyncApp) -> bool:
     (in order, each enabled or dimmed as `check_action` says) — what the user sees once the cursor rests."""
     if app._footer_timer is not None:
         return False
-    for footer in app.screen.query(KeysFooter):
-        wanted = footer._wanted()
-        if wanted is None:  # grouped keys: Textual's own Footer rebuilds them
-            continue
-        shown = [
-            (_shape(key), not key._disabled)
-            for key in footer.children
-            if isinstance(key, FooterKey) and key.display
-        ]
-        if shown != wanted:
-            return False
-    return True
+    return all(footer.shown == footer.wanted() for footer in app.screen.query(KeysFooter))
 
 
 async def footer_settled(pilot: Any) -> None:
