@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import ProgressBar
 from tui_support import FROZEN_NOW, SIZE, Dashboard, screen_text, settle
 
 from regionsync.domain import AssetKind, Job, JobState, Service, Side, SyncStatus
 from regionsync.sync.journal import Journal
 from regionsync.tui.model import row_key
-from regionsync.tui.widgets.jobs_panel import JobRow
+from regionsync.tui.widgets.jobs_panel import JobBar, JobRow
 
 DI = Service.DOCUMENT_INTELLIGENCE
 
@@ -49,7 +48,7 @@ async def test_a_running_job_shows_step_percent_and_state(dashboard: Dashboard) 
         line = lines[0]
         assert line.state is JobState.RUNNING and line.percent == 62
         row = main.jobs_panel.query_one(JobRow)
-        assert row.query_one(ProgressBar).percentage == 0.62
+        assert row.query_one(JobBar).percent == 62
         text = screen_text(app)
         assert "copy model w2-2023 → westus2" in text and "62%" in text
         assert f"step {line.step_index}/{line.step_count} {line.step}" in text

@@ -1,4 +1,4 @@
-"""JobsPanel: one row per copy job with a live ProgressBar (percent, step k/n, elapsed, state).
+"""JobsPanel: one row per copy job with a live bar (percent, step k/n, elapsed, state).
 
 Rows are keyed by job id and updated in place, newest first (a new job appears at the top and the
 panel scrolls to it); a failed job keeps its row, with the reason, until a later job of the same
@@ -15,14 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
+from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult, RenderResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
+from textual.renderables.bar import Bar as BarRenderable
 from textual.widget import Widget
-from textual.widgets import Label, ProgressBar, Static
+from textual.widgets import Label, Static
 
 from regionsync.domain import JobState
 from regionsync.tui.model import JobLine, short_words
@@ -52,17 +54,29 @@ class JobInfo(Widget):
         return Text(self.text, no_wrap=True, overflow="ellipsis", justify="right")
 
 
-class JobBar(ProgressBar):
-    """A ProgressBar without what the panel does not show: no ETA, so no ETA samples on every update
-    and no once-a-second update timer (fifty of them, with fifty jobs, all competing for the loop)."""
+class JobBar(Widget):
+    """`━━━━━━━━━━╸━━━━━━━━━` — a job's percent as a bar of `━` cells (half cells at the edge), drawn with
+    Textual's public bar renderable: no ETA, no timer, nothing but a repaint when the percent moves."""
 
-    def _on_mount(self, event: events.Mount) -> None:
-        # Stops the base classes' mount handlers: ProgressBar's starts the ETA timer; Widget's only
-        # turns on scrollbars for `overflow: scroll`, which a bar does not have.
-        event.prevent_default()
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"job-bar--bar", "job-bar--complete"}
+    DEFAULT_CSS = """
+    JobBar { width: 1fr; height: 1; }
+    JobBar > .job-bar--bar { color: $job-running; background: $surface; }
+    JobBar > .job-bar--complete { color: $job-done; background: $surface; }
+    """
 
-    def _watch_progress(self, progress: float) -> None:
-        """The percentage follows `progress` by itself (a computed reactive); nothing else to do."""
+    percent: reactive[int] = reactive(0, layout=False)
+    """0-100."""
+
+    def render(self) -> RenderResult:
+        width = self.size.width
+        fraction = max(0, min(100, self.percent)) / 100
+        style = self.get_component_rich_style("job-bar--complete" if fraction >= 1 else "job-bar--bar")
+        return BarRenderable(
+            highlight_range=(0, width * fraction),
+            highlight_style=Style.from_color(style.color),
+            background_style=Style.from_color(style.bgcolor),
+        )
 
 
 class JobRow(Horizontal):
@@ -73,14 +87,10 @@ class JobRow(Horizontal):
     JobRow > .title {
         width: 2fr; max-width: 44; height: 1; margin-right: 1; text-overflow: ellipsis; text-wrap: nowrap;
     }
-    JobRow > ProgressBar { width: 1fr; height: 1; }
-    JobRow > ProgressBar > Bar { width: 1fr; }
-    JobRow > ProgressBar > Bar > .bar--bar { color: $job-running; }
-    JobRow > ProgressBar > Bar > .bar--complete { color: $job-done; }
     JobRow > .error {
         width: 1fr; height: 1; color: $job-failed; display: none; text-wrap: nowrap; text-overflow: ellipsis;
     }
-    JobRow.-failed > ProgressBar, JobRow.-interrupted > ProgressBar { display: none; }
+    JobRow.-failed > JobBar, JobRow.-interrupted > JobBar { display: none; }
     JobRow.-failed > .error, JobRow.-interrupted > .error { display: block; }
     JobRow.-interrupted > .error { color: $warning; }
     JobRow.-failed > JobInfo { color: $job-failed; text-style: bold; }
@@ -108,7 +118,7 @@ class JobRow(Horizontal):
     def compose(self) -> ComposeResult:
         self._composed_title = self.line.title
         yield Label(self.line.title, classes="title", markup=False)
-        yield JobBar(total=100, show_eta=False, show_percentage=False)
+        yield JobBar()
         yield Static("", classes="error", markup=False)
         yield JobInfo()
 
@@ -134,7 +144,7 @@ class JobRow(Horizontal):
         if (before.title if before is not None else self._composed_title) != line.title:
             self.query_one(".title", Label).update(line.title)
         if before is None or before.bar_percent != line.bar_percent:
-            self._bar.progress = line.bar_percent
+            self._bar.percent = line.bar_percent
         failed = line.state is JobState.FAILED
         interrupted = line.interrupted and not failed
         if before is None or (before.state, before.interrupted, before.error, before.superseded) != (
