@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from regionsync.domain import AssetKind, Job, ProgressEvent, Service, Side, SyncStatus
 from regionsync.errors import RegionSyncError
+from regionsync.sync.watch import watched_by
 from regionsync.tui.commands import RegionSyncCommands
 from regionsync.tui.emulator_controls import EmulatorControls
 from regionsync.tui.health import HealthMeter, Timer
@@ -389,7 +390,8 @@ class RegionSyncApp(App[None]):
         assert self.session is not None
         self.meter.start()
         statuses = await self.session.status()
-        self.post_message(InventoryRefreshed(statuses, self.meter.summary(statuses, self.now())))
+        self.post_message(InventoryRefreshed(statuses, self.meter.summary(statuses, self.now()),
+                                              self._watched_words()))
 
     def _refresh_finished(self) -> None:
         self._refreshing = False
@@ -402,6 +404,16 @@ class RegionSyncApp(App[None]):
             self._refresh_timer = None
         if self.refresh_every > 0 and self.session is not None:
             self._refresh_timer = self.set_timer(self.refresh_every, self.start_refresh, name="auto-refresh")
+
+    def _watched_words(self) -> str:
+        """`watched by pid 4242 on ops-1, next check 06:10` when a live `regionsync watch` holds the
+        profile (its journal row), else ''."""
+        session = self.session
+        if session is None:
+            return ""
+        now = self.now()
+        state = watched_by(session.journal, session.profile_name, now=now)
+        return state.words(now) if state is not None else ""
 
     @on(InventoryRefreshed)
     def _inventory_refreshed(self, message: InventoryRefreshed) -> None:
@@ -427,6 +439,7 @@ class RegionSyncApp(App[None]):
             ready_text = readiness_text(message.statuses, self.now())
             complete = all(s.readiness.complete for s in message.statuses)
             main.header.show_readiness(ready_text, complete=complete)
+            main.header.show_watched(message.watched)
         self._bindings_changed()
         self._settle_heap()
 
@@ -591,7 +604,8 @@ class RegionSyncApp(App[None]):
         assert self.session is not None
         self.meter.start()
         statuses = await self.session.status()
-        self.post_message(InventoryRefreshed(statuses, self.meter.summary(statuses, self.now())))
+        self.post_message(InventoryRefreshed(statuses, self.meter.summary(statuses, self.now()),
+                                              self._watched_words()))
         plans = await self.session.plan(
             only=list(intent.names) or None, replace_drifted=intent.replace_drifted, statuses=statuses
         )

@@ -27,6 +27,8 @@ class InventoryRefreshed(Message):
 
     statuses: list[ServiceStatus]
     health: dict[Side, SideHealth]
+    watched: str = ""
+    """Who watches the profile (`watched by pid 4242 on ops-1, next check 06:10`), or '' when nobody."""
 
 
 class JobProgress(Message):

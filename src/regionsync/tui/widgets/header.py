@@ -88,12 +88,19 @@ class Readiness(Static):
 
 
 class AppHeader(Vertical):
-    """`regionsync · profile P` and the readiness; then the two sides' health, one line each."""
+    """`regionsync · profile P` (and who watches it, when a `regionsync watch` does) and the readiness;
+    then the two sides' health, one line each."""
 
     DEFAULT_CSS = """
     AppHeader { height: auto; background: $panel; }
     AppHeader > Horizontal { height: auto; }
     AppHeader #title { width: auto; padding: 0 1; text-style: bold; color: $accent; }
+    AppHeader #watched {
+        width: auto; max-width: 50%; padding: 0 1; color: $accent; display: none;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    AppHeader #watched.-shown { display: block; }
+    AppHeader.-narrow #watched { max-width: 30%; }
     AppHeader #readiness.-complete { color: $health-ok; }
     AppHeader #readiness.-gap { color: $sync-missing; text-style: bold; }
     AppHeader #health { height: auto; layout: horizontal; }
@@ -107,6 +114,7 @@ class AppHeader(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Static(f"regionsync · profile {self.profile}", id="title", markup=False)
+            yield Static("", id="watched", markup=False)
             yield Readiness("failover readiness …", id="readiness", markup=False)
         with Horizontal(id="health"):
             yield SideHealthLine("PRIMARY  … checking", id="health-primary", markup=False)
@@ -120,12 +128,21 @@ class AppHeader(Vertical):
 
     def _arrange(self, width: int) -> None:
         self.query_one("#health").set_class(width < SIDE_BY_SIDE or self.services > 1, "-stacked")
+        self.set_class(width < SIDE_BY_SIDE, "-narrow")  # the readiness keeps its figure
 
     def show_readiness(self, text: str, *, complete: bool) -> None:
         readiness = self.query_one("#readiness", Readiness)
         readiness.show(text)
         readiness.set_class(complete, "-complete")
         readiness.set_class(not complete, "-gap")
+
+    def show_watched(self, words: str) -> None:
+        """Who watches the profile (`watched by pid 4242 on ops-1, next check 06:10`); '' hides it."""
+        watched = self.query_one("#watched", Static)
+        if str(watched.content) != words:
+            watched.update(words)
+        watched.set_class(bool(words), "-shown")
+        watched.tooltip = words or None
 
     def show_health(self, health: dict[Side, SideHealth]) -> None:
         services = max((len(h.services) for h in health.values()), default=1)
