@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.table import Table
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -31,7 +32,7 @@ def keys_of(app: App[Any], screen: Screen[Any]) -> list[KeyLine]:
     such as `a` included, and those that do nothing right now, marked so), then the focused widget's
     (moving around). One line per action; keys of the same action joined. On a modal screen only the
     app's priority keys (ctrl+q, ?) reach past it, so only those are listed."""
-    chain = screen._binding_chain  # the focused widget, its ancestors, the screen, the app
+    chain = binding_chain(app, screen)  # the focused widget, its ancestors, the screen, the app
     ours: list[tuple[DOMNode, Binding]] = []
     widgets: list[tuple[DOMNode, Binding]] = []
     for node, bindings in chain:
@@ -44,7 +45,7 @@ def keys_of(app: App[Any], screen: Screen[Any]) -> list[KeyLine]:
             (ours if own else widgets).append((node, binding))
     lines: dict[tuple[int, str], tuple[list[str], str, bool]] = {}
     for node, binding in ours + widgets:
-        now = bool(app._check_action_state(binding.action, node))
+        now = _can(node, binding.action)
         what = binding.tooltip or binding.description or binding.action
         keys = lines.get((id(node), binding.action), ([], "", now))[0]
         display = app.get_key_display(binding)
@@ -52,6 +53,31 @@ def keys_of(app: App[Any], screen: Screen[Any]) -> list[KeyLine]:
             keys.append(display)
         lines[(id(node), binding.action)] = (keys, what, now)  # a subclass's words (declared later) win
     return [(" ".join(keys), what, now) for keys, what, now in lines.values()]
+
+
+def binding_chain(app: App[Any], screen: Screen[Any]) -> list[tuple[DOMNode, list[tuple[str, Binding]]]]:
+    """Each node from the focused widget up to the app with the bindings its class declares (a
+    subclass's binding of a key replaces its base's), read from the public `BINDINGS`."""
+    focused = screen.focused
+    nodes: list[DOMNode] = list(focused.ancestors_with_self) if focused is not None else [screen, app]
+    if app not in nodes:
+        nodes.append(app)
+    chain: list[tuple[DOMNode, list[tuple[str, Binding]]]] = []
+    for node in nodes:
+        by_key: dict[str, Binding] = {}
+        for cls in reversed(type(node).__mro__):
+            declared = cls.__dict__.get("BINDINGS")
+            if declared:
+                for binding in Binding.make_bindings(declared):
+                    by_key[binding.key] = binding
+        chain.append((node, list(by_key.items())))
+    return chain
+
+
+def _can(node: DOMNode, action: str) -> bool:
+    """Whether `action` does something now, as the node's own `check_action` says (None: dimmed)."""
+    _namespace, name, parameters = parse_action(action)
+    return bool(node.check_action(name, parameters))
 
 
 MEANINGS: dict[SyncStatus, str] = {
