@@ -1000,3 +1000,17 @@ def leaves_job_open(error: RegionSyncError) -> bool:
 def _transport_details(endpoint: str, side: str, context: str) -> dict[str, str]:
     out = {"endpoint": endpoint, "side": side, "context": context}
     return {k: v for k, v in out.items() if v}
+
+
+def as_error(error: BaseException | None) -> RegionSyncError:
+    """Any failure as a RegionSyncError (an unexpected one keeps only its type and first words)."""
+    if isinstance(error, RegionSyncError):
+        return error
+    name = type(error).__name__ if error is not None else "Error"
+    return RegionSyncError(
+        what=f"Something unexpected went wrong ({name})",
+        why=str(error)[:300] if error is not None else "",
+        todo="Try again (r refreshes); if it keeps happening, run the same step with the CLI "
+        "(`regionsync status`) to see more, and report it.",
+        code=name,
+    )

@@ -27,8 +27,8 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from regionsync.domain import AssetKind, Job, ProgressEvent, Service, Side, SyncStatus
-from regionsync.errors import RegionSyncError
+from regionsync.domain import Job, ProgressEvent, Side, SyncStatus
+from regionsync.errors import RegionSyncError, as_error
 from regionsync.sync.watch import watched_by
 from regionsync.tui.commands import RegionSyncCommands
 from regionsync.tui.emulator_controls import EmulatorControls
@@ -45,6 +45,7 @@ from regionsync.tui.messages import (
 from regionsync.tui.model import (
     DiffRow,
     SideHealth,
+    narrow_plans,
     readiness_text,
     row_key,
     rows_of,
@@ -105,20 +106,6 @@ _MAIN_ACTIONS = frozenset(
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def as_error(error: BaseException | None) -> RegionSyncError:
-    """Any failure as a RegionSyncError (an unexpected one keeps only its type and first words)."""
-    if isinstance(error, RegionSyncError):
-        return error
-    name = type(error).__name__ if error is not None else "Error"
-    return RegionSyncError(
-        what=f"Something unexpected went wrong ({name})",
-        why=str(error)[:300] if error is not None else "",
-        todo="Try again (r refreshes); if it keeps happening, run the same step with the CLI "
-        "(`regionsync status`) to see more, and report it.",
-        code=name,
-    )
 
 
 class RegionSyncApp(App[None]):
@@ -609,7 +596,7 @@ class RegionSyncApp(App[None]):
         plans = await self.session.plan(
             only=list(intent.names) or None, replace_drifted=intent.replace_drifted, statuses=statuses
         )
-        self.post_message(PlanReady(intent, _narrow(plans, intent)))
+        self.post_message(PlanReady(intent, narrow_plans(plans, intent)))
 
     @on(PlanReady)
     def _plan_ready(self, message: PlanReady) -> None:
@@ -815,23 +802,6 @@ class RegionSyncApp(App[None]):
         fallback = "The copy failed" if group.startswith("run-") else "Something failed"
         title = _WORKER_TITLES.get(group, fallback)
         self.push_screen(ErrorScreen(title, error))
-
-
-def _narrow(plans: list[tuple[ResourcePair, Plan]], intent: CopyIntent) -> list[tuple[ResourcePair, Plan]]:
-    """For a single asset: only its service's plan, and in it only that kind."""
-    if intent.everything or intent.service is None:
-        return plans
-    service = Service(intent.service)
-    kind = AssetKind(intent.kind) if intent.kind else None
-    narrowed = []
-    for pair, plan in plans:
-        if pair.service is not service:
-            continue
-        if kind is not None:
-            plan.copies = [c for c in plan.copies if c.kind is kind]
-            plan.refusals = [r for r in plan.refusals if r.kind is kind]
-        narrowed.append((pair, plan))
-    return narrowed
 
 
 def make_app(

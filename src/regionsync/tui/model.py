@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from regionsync import present
 from regionsync.domain import (
@@ -26,6 +27,11 @@ from regionsync.domain import (
 )
 from regionsync.sync.compare import readiness
 from regionsync.sync.inventory import KindDiff, ServiceStatus
+
+if TYPE_CHECKING:
+    from regionsync.sync.pair import ResourcePair
+    from regionsync.sync.plan import Plan
+    from regionsync.tui.messages import CopyIntent
 
 KIND_TITLES: dict[AssetKind, str] = {
     AssetKind.MODEL: "Models",
@@ -508,3 +514,22 @@ def jobs_to_show(jobs: Iterable[Job], limit: int = 20) -> list[Job]:
     unfinished = [j for j in jobs if not j.state.finished]
     finished = [j for j in jobs if j.state.finished][: max(0, limit - len(unfinished))]
     return sorted(unfinished + finished, key=lambda j: (j.created, j.id))
+
+
+def narrow_plans(
+    plans: list[tuple[ResourcePair, Plan]], intent: CopyIntent
+) -> list[tuple[ResourcePair, Plan]]:
+    """For a single asset: only its service's plan, and in it only that kind."""
+    if intent.everything or intent.service is None:
+        return plans
+    service = Service(intent.service)
+    kind = AssetKind(intent.kind) if intent.kind else None
+    narrowed = []
+    for pair, plan in plans:
+        if pair.service is not service:
+            continue
+        if kind is not None:
+            plan.copies = [c for c in plan.copies if c.kind is kind]
+            plan.refusals = [r for r in plan.refusals if r.kind is kind]
+        narrowed.append((pair, plan))
+    return narrowed
