@@ -461,18 +461,9 @@ class DiffTable(ScrollView, can_focus=True):
             self.refresh_line(line)
 
     def _update_virtual_size(self) -> None:
-        """Follow the number of rows shown. The table's own size never depends on it (`height: 1fr`,
-        scrollbar always there), so only the scrollbar is updated — no relayout of the whole screen,
-        which a tab switch or a filter keystroke would otherwise pay for."""
+        """Follow the number of rows shown (the scrollbar's range); unchanged sizes cost nothing."""
         size = Size(self.scrollable_content_region.width, len(self._page.visible) + HEADER_LINES)
-        if size == self.virtual_size:
-            return
-        update_scrollbars = getattr(self, "_scroll_update", None)
-        if self.is_mounted and self.size.height and callable(update_scrollbars):
-            self.set_reactive(DiffTable.virtual_size, size)
-            update_scrollbars(size)
-            self.refresh()
-        else:
+        if size != self.virtual_size:
             self.virtual_size = size
 
     def action_cursor(self, step: int) -> None:
