@@ -1,6 +1,6 @@
 """Checking what the emulator answered against the wire contract: the OpenAPI (swagger 2.0) specs in
 `specs/` beside this file (copies of the files used, from Azure/azure-rest-api-specs under MIT; see
-specs/README.md), or the folder `REGIONSYNC_SPECS` names.
+specs/README.md). Nothing outside the repository is read.
 
 The SDK transports record every exchange; `spec_problems(exchanges)` finds, for each, the operation of
 the right spec (by path prefix and `api-version`) and the response declared for its status (`default`
@@ -16,7 +16,6 @@ Deviations the specs' README documents (the live service differs from a spec's s
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-SPECS = Path(os.environ.get("REGIONSYNC_SPECS") or Path(__file__).resolve().parent / "specs")
+SPECS = Path(__file__).resolve().parent / "specs"
 """The specs inside the repository (`tests/conformance/specs/`), so that a clone in any folder checks them."""
 
 SPEC_FILES: dict[tuple[str, str | None], str] = {
@@ -44,7 +43,7 @@ KNOWN_DEVIATIONS: dict[tuple[str, str, str], tuple[frozenset[int], str]] = {
     ),
 }
 """(spec, method, path) → the statuses the live service answers instead, and their body schema
-(specs/README.md here and ../shared/specs/README.md, "Where the live service differs from a spec")."""
+(specs/README.md, "Where the live service differs from a spec")."""
 
 LINK_HEADERS = frozenset({"operation-location", "location"})
 """Declared headers a client cannot do without (it follows them); the others a spec declares are optional
@@ -71,7 +70,7 @@ class Exchange:
 def load_spec(name: str) -> dict[str, Any]:
     path = SPECS / name
     if not path.is_file():
-        raise FileNotFoundError(f"no spec at {path}: set REGIONSYNC_SPECS to the folder of the OpenAPI specs")
+        raise FileNotFoundError(f"no spec at {path}: see specs/README.md for its source")
     spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return spec
 
