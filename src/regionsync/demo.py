@@ -5,9 +5,9 @@ file for its pairs (keys in environment variables, never in a file or the keyrin
 `regionsync status` and `regionsync sync --dry-run` on it and stops the emulator. Nothing of
 yours (config, keyring, journal) is read or written. `make demo` opens the dashboard instead.
 
-Both demos date the world relative to now (`demo_scenario_text`): the demo file's timestamps are
-moved so the newest change is `DEMO_NEWEST_AGO` old and squeezed into `DEMO_SPAN`, so ages and the
-recovery point read in hours and days, as a real team's would.
+Both demos — and `regionsync emulator` without a scenario — serve the demo world dated relative to
+now (`emulator.scenario.demo_scenario`), so ages and the recovery point read in hours and days, as
+a real team's would.
 
 One demo resource has key authentication disabled (`contoso-lang-wus2`): its profile side says
 `key = "entra"`. Here azure-identity's DefaultAzureCredential signs in through the Azure CLI — the
@@ -30,15 +30,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from regionsync.config import Profile
     from regionsync.emulator import World
-    from regionsync.emulator.scenario import Scenario
 
 DEMO_IDENTITY = "regionsync-demo"
 """The Entra ID identity the demo signs in as where keys are disabled (see demo.toml)."""
-
-DEMO_NEWEST_AGO = "3h"
-"""The demo world's newest change is this old when the demo starts (`[clock] newest_ago`)."""
-DEMO_SPAN = "12d"
-"""Its oldest change at most this much older (`[clock] span`): ages in hours and days."""
 
 DEMO_PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
     # profile: [(service, api version, primary resource, secondary resource)] of the demo world
@@ -50,22 +44,6 @@ DEMO_PAIRS: dict[str, list[tuple[str, str, str, str]]] = {
     "fabrikam": [("document-intelligence", "2.1", "fabrikam-fr-weu", "fabrikam-fr-neu")],
     "northwind": [("document-intelligence", "2024-11-30", "northwind-di-eus2", "northwind-di-cus")],
 }
-
-
-def demo_scenario_text() -> str:
-    """The shipped demo scenario, dated relative to now: its `[clock]` gains `newest_ago` and `span`."""
-    from regionsync.emulator.scenario import demo_scenario_path
-
-    text = demo_scenario_path().read_text(encoding="utf-8")
-    dating = f'newest_ago = "{DEMO_NEWEST_AGO}"\nspan = "{DEMO_SPAN}"\n'
-    return text.replace("[clock]\n", "[clock]\n" + dating, 1)
-
-
-def demo_scenario() -> Scenario:
-    """The demo scenario (validated), dated relative to the clock it is started on."""
-    from regionsync.emulator.scenario import demo_scenario_path, parse_scenario
-
-    return parse_scenario(demo_scenario_text(), str(demo_scenario_path()))
 
 
 def demo_profiles(
@@ -158,11 +136,8 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONSYNC_")}
         env["REGIONSYNC_CONFIG"] = str(home / "config.toml")
         env["REGIONSYNC_DATA_DIR"] = str(home / "data")
-        scenario = home / "demo.toml"
-        scenario.write_text(demo_scenario_text(), encoding="utf-8")
         emulator = subprocess.Popen(
-            [sys.executable, "-m", "regionsync", "emulator", "--scenario", str(scenario), "--port", "0",
-             "--json"],
+            [sys.executable, "-m", "regionsync", "emulator", "--port", "0", "--json"],
             stdout=subprocess.PIPE,
             text=True,
             env=env,

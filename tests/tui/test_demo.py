@@ -11,9 +11,16 @@ from pathlib import Path
 import pytest
 from tui_support import FROZEN_NOW, SIZE, Dashboard, screen_text, settle
 
-from regionsync.demo import DEMO_NEWEST_AGO, DEMO_SPAN, demo_scenario, demo_scenario_text
 from regionsync.emulator import Clock, World
-from regionsync.emulator.scenario import ScenarioError, parse_scenario, timestamps
+from regionsync.emulator.scenario import (
+    DEMO_NEWEST_AGO,
+    DEMO_SPAN,
+    ScenarioError,
+    demo_scenario,
+    demo_scenario_text,
+    parse_scenario,
+    timestamps,
+)
 from regionsync.tui.demo import build_demo
 from regionsync.tui.preferences import preferences_path
 

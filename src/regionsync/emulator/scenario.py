@@ -389,6 +389,25 @@ def demo_scenario_path() -> Path:
     return Path(__file__).with_name("scenarios") / "demo.toml"
 
 
+DEMO_NEWEST_AGO = "3h"
+"""The demo world's newest change is this old when it starts (`[clock] newest_ago`)."""
+DEMO_SPAN = "12d"
+"""Its oldest change at most this much older (`[clock] span`): ages in hours and days."""
+
+
+def demo_scenario_text() -> str:
+    """The shipped demo scenario dated relative to now: its `[clock]` gains `newest_ago` and `span`
+    (the file itself keeps fixed times, which the test worlds and their snapshots rely on)."""
+    text = demo_scenario_path().read_text(encoding="utf-8")
+    dating = f'newest_ago = "{DEMO_NEWEST_AGO}"\nspan = "{DEMO_SPAN}"\n'
+    return text.replace("[clock]\n", "[clock]\n" + dating, 1)
+
+
+def demo_scenario() -> Scenario:
+    """The demo world as `make demo`, `make demo-cli` and `regionsync emulator` serve it."""
+    return parse_scenario(demo_scenario_text(), str(demo_scenario_path()))
+
+
 def timestamps(scenario: Scenario) -> list[datetime]:
     """Every fixed timestamp the scenario's assets carry (created, modified)."""
     found: list[datetime] = []

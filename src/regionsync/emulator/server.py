@@ -129,10 +129,10 @@ async def _serve_until_signalled(world: World, port: int, json_output: bool) -> 
 
 def run_command(scenario: Path | None, *, port: int = 0, json_output: bool = False) -> int:
     """`regionsync emulator`: 0 after SIGINT/SIGTERM, 2 for a bad scenario, 1 when it cannot listen."""
-    from regionsync.emulator.scenario import ScenarioError, demo_scenario_path, load_scenario
+    from regionsync.emulator.scenario import ScenarioError, demo_scenario, load_scenario
 
     try:
-        world = World.from_scenario(load_scenario(scenario or demo_scenario_path()))
+        world = World.from_scenario(load_scenario(scenario) if scenario else demo_scenario())
     except ScenarioError as exc:
         sys.stderr.write(f"regionsync emulator: {exc}\n")
         return 2

@@ -7,7 +7,7 @@ command palette can take a region down and bring it back (`demo: take westus2 do
 outage and the failover readiness can be watched live. The journal, the dashboard's preferences
 (`ui.toml`: theme, auto-refresh) and the profiles file a profile added from the demo would go to
 all live in a temporary directory that disappears with the demo; your own files are never written.
-The world is dated relative to now (`regionsync.demo.demo_scenario`): its newest change a few hours
+The world is dated relative to now (`regionsync.emulator.scenario.demo_scenario`): its newest change a few hours
 old, the rest days old, so the header's ages read like a real team's.
 
 The Language secondary (`contoso-lang-wus2`) has keys disabled: the profile reaches it with Entra ID
@@ -30,9 +30,10 @@ def build_demo(workdir: Path, theme: str | None = None, clock_speed: float | Non
     """The demo app over a fresh demo world; its journal, preferences and any profile added are written
     under `workdir` (nothing of the user's)."""
     from regionsync.credentials import entra_credential_factory
-    from regionsync.demo import DEMO_IDENTITY, demo_profiles, demo_scenario, world_resources
+    from regionsync.demo import DEMO_IDENTITY, demo_profiles, world_resources
     from regionsync.emulator import Clock, EmulatorTransport, World
     from regionsync.emulator.auth import AdminTokenCredential
+    from regionsync.emulator.scenario import demo_scenario
     from regionsync.sync.journal import Journal
     from regionsync.sync.session import SyncSession
     from regionsync.tui.app import make_app
