@@ -21,7 +21,7 @@ def _rich_literal(text: str) -> str:
 
 def emulator(
     scenario: Path | None = typer.Option(
-        None, "--scenario", "-s", help="Scenario TOML file (default: the shipped demo world, dated relative to now)."
+        None, "--scenario", "-s", help="Scenario TOML file (default: the demo world, dated to now)."
     ),
     port: int = typer.Option(
         0, "--port", help="Admin port; the regions take the next ports. 0 picks free ports."

@@ -7,8 +7,8 @@ command palette can take a region down and bring it back (`demo: take westus2 do
 outage and the failover readiness can be watched live. The journal, the dashboard's preferences
 (`ui.toml`: theme, auto-refresh) and the profiles file a profile added from the demo would go to
 all live in a temporary directory that disappears with the demo; your own files are never written.
-The world is dated relative to now (`regionsync.emulator.scenario.demo_scenario`): its newest change a few hours
-old, the rest days old, so the header's ages read like a real team's.
+The world is dated relative to now (`regionsync.emulator.scenario.demo_scenario`): its newest change
+a few hours old, the rest days old, so the header's ages read like a real team's.
 
 The Language secondary (`contoso-lang-wus2`) has keys disabled: the profile reaches it with Entra ID
 (`key = "entra"`), signed in as the demo identity by a credential that asks the emulator's admin
