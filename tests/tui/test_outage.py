@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from textual.worker import WorkerState
-from tui_support import SIZE, Dashboard, screen_text, settle
+from tui_support import SIZE, Dashboard, VirtualTime, screen_text, settle
 
 from regionsync.domain import AssetKind, JobState, Service, Side, SyncStatus
 from regionsync.emulator import EmulatorTransport
 from regionsync.sync.leases import Owner
+from regionsync.sync.poller import Poller
 from regionsync.sync.session import SyncSession
 from regionsync.tui.model import row_key
 from regionsync.tui.screens.jobs import JobsScreen
@@ -137,12 +138,14 @@ async def test_secondary_down_mid_sync_leaves_jobs_interrupted_and_the_next_star
 
 def _cron_session(dashboard: Dashboard, owner: Owner) -> SyncSession:
     """Another regionsync process on the same journal (a cron sync on host ops-2)."""
+    vtime = VirtualTime(dashboard.world)
     return SyncSession(
         dashboard.profile_name,
         dashboard.profile(),
         journal=dashboard.journal(),
         transport=EmulatorTransport(dashboard.world),
         owner=owner,
+        poller=Poller(clock=vtime.clock, sleep=vtime.sleep),  # its polls move the frozen world's clock
     )
 
 
@@ -205,3 +208,23 @@ async def test_r_on_the_jobs_screen_resumes_an_interrupted_job(dashboard: Dashbo
     assert JobState.SUCCEEDED in states.values(), "the selected job was resumed to success"
     for job in interrupted:
         assert _copies_of(dashboard, job.source_id) <= 1
+
+
+async def test_when_a_job_another_process_ran_ends_the_rows_show_what_it_did(dashboard: Dashboard) -> None:
+    cron = _cron_session(dashboard, OTHER)
+    [(pair, plan)] = await cron.plan(only=["w2-2023"])
+    [held] = cron.runner.create_jobs(pair, plan)
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.main_screen
+        assert main is not None and main.active_table is not None
+        key = row_key(DI, AssetKind.MODEL, "w2-2023")
+        assert main.active_table.rows[key].status is not SyncStatus.IN_SYNC
+        [done] = await cron.runner.run(pair, [held])  # the cron sync finishes it
+        assert done.state is JobState.SUCCEEDED, done.error
+        app._follow_elsewhere()
+        await settle(pilot)
+        assert main.jobs_panel.lines[held.id].state is JobState.SUCCEEDED
+        assert main.active_table.rows[key].status is SyncStatus.IN_SYNC, "refreshed without a key press"
+    await cron.aclose()

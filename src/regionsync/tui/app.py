@@ -554,8 +554,11 @@ class RegionSyncApp(App[None]):
             if holder is not None:
                 held.append((job, holder.owner.words()))
         now = self.now()
-        for line in self.jobs.follow(held, session.journal.get_job):
+        lines = self.jobs.follow(held, session.journal.get_job)
+        for line in lines:
             main.jobs_panel.upsert(line, now)
+        if any(line.state.finished for line in lines):
+            self.start_refresh()  # another process copied something: the rows show what it did
 
     def _tick(self) -> None:
         main = self.main_screen
