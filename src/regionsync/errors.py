@@ -997,6 +997,18 @@ def leaves_job_open(error: RegionSyncError) -> bool:
     return error.retryable or error.remedy in (Remedy.RETRY, Remedy.LOOK_BEFORE_RETRY)
 
 
+def down_words(error: RegionSyncError) -> str:
+    """Why a side cannot be read now, in two words for a reason line: `unreachable` (no connection,
+    or it dropped), `not answering` (timed out), `refusing access` (key or role), else `not readable`."""
+    if error.code in ("Unreachable", "ConnectionLost"):
+        return "unreachable"
+    if error.code == "Timeout":
+        return "not answering"
+    if error.status in (401, 403) or error.remedy == Remedy.FIX_CREDENTIALS:
+        return "refusing access"
+    return "not readable"
+
+
 def _transport_details(endpoint: str, side: str, context: str) -> dict[str, str]:
     out = {"endpoint": endpoint, "side": side, "context": context}
     return {k: v for k, v in out.items() if v}

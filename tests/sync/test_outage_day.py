@@ -168,3 +168,15 @@ async def test_the_consent_to_degrade_is_journaled_and_used_on_resume(tmp_path: 
         [done] = await session.resume()  # no flag given: the journal carries the consent
         assert done.state is JobState.SUCCEEDED, done.error
     assert asset_names(h.world, SECONDARY) == ["secret-forms"]
+
+
+async def test_a_refused_key_is_not_called_an_outage_in_the_last_known_words(tmp_path: Path) -> None:
+    h = harness(tmp_path)
+    await _sync_two_of_three(h)
+    h.world.resources[PRIMARY].keys = ["another-key-0000000000"]  # the key was rotated on the primary
+    async with h.session() as session:
+        [status] = await session.status()
+    invoice = next(p for p in status.pairs if p.name == "invoice")
+    assert invoice.basis == "last-known" and "refusing access now" in invoice.reason
+    assert "unreachable" not in invoice.reason
+    assert "(refusing access)" in status.readiness.words()

@@ -37,6 +37,8 @@ class SideListing:
     """One line a tired operator can read, e.g. 'secondary unreachable: connection refused'."""
     seen_at: datetime | None = None
     """Set when the side could not be read now (`error`) and `assets` is its last-known listing."""
+    down: str = "unreachable"
+    """Why it cannot be read now, in two words for the reasons ("unreachable", "refusing access")."""
 
     @property
     def last_known(self) -> bool:
@@ -158,7 +160,7 @@ class _Judge:
         if basis_side is not None and status is not SyncStatus.UNKNOWN:
             listing, label = basis_side
             seen_at = listing.seen_at
-            reason = f"{reason} · {label} last seen {minute(seen_at)}, unreachable now"
+            reason = f"{reason} · {label} last seen {minute(seen_at)}, {listing.down} now"
         return AssetPair(
             kind=self.kind,
             name=p.name if p is not None else s.name if s is not None else "",
@@ -322,6 +324,9 @@ class Readiness:
     """With basis `last-known`: when the primary's (or the secondary's) last listing was read."""
     secondary_seen_at: datetime | None = None
     note: str = ""
+    primary_down: str = "unreachable"
+    """Why the primary (secondary) cannot be read now, with its `*_seen_at`."""
+    secondary_down: str = "unreachable"
     """What the numbers rest on, in words, when not both sides were read now."""
 
     @property
@@ -335,9 +340,12 @@ class Readiness:
         if self.total is None:
             return f"failover readiness unknown: {self.note}"
         text = f"failover readiness {self.servable}/{self.total}"
-        for label, seen in ((source_label, self.primary_seen_at), (target_label, self.secondary_seen_at)):
+        for label, seen, down in (
+            (source_label, self.primary_seen_at, self.primary_down),
+            (target_label, self.secondary_seen_at, self.secondary_down),
+        ):
             if seen is not None:
-                text += f" · {label} last seen {clock(seen, now)} (unreachable)"
+                text += f" · {label} last seen {clock(seen, now)} ({down})"
         if self.unknown:
             text += f" · {self.unknown} unknown"
         if self.note:
@@ -377,13 +385,15 @@ def readiness(
     seen = {0: _oldest_seen(lst[0] for lst in listings), 1: _oldest_seen(lst[1] for lst in listings)}
     primary_unread = any(lst[0].unread for lst in listings)
     basis = "last-known" if seen[0] or seen[1] else "live"
+    down = {i: next((lst[i].down for lst in listings if lst[i].last_known), "unreachable") for i in (0, 1)}
+    kept = {"primary_down": down[0], "secondary_down": down[1]}
     if primary_unread:
         note = f"the {primary_label} could not be read and has never been read from this machine"
-        return Readiness(None, None, None, unknown, basis, seen[0], seen[1], note)
+        return Readiness(None, None, None, unknown, basis, seen[0], seen[1], note, **kept)
     note = ""
     if any(lst[1].unread for lst in listings):
         note = f"the {target_label} could not be read and has never been read from this machine"
-    return Readiness(servable, total, oldest, unknown, basis, seen[0], seen[1], note)
+    return Readiness(servable, total, oldest, unknown, basis, seen[0], seen[1], note, **kept)
 
 
 def _oldest_seen(listings: Iterable[SideListing]) -> datetime | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from regionsync.domain import AssetKind, AssetPair, Service, Side
-from regionsync.errors import RegionSyncError
+from regionsync.errors import RegionSyncError, down_words
 from regionsync.sync.compare import JobView, Readiness, SideListing, compare, readiness
 from regionsync.sync.pair import ResourcePair, SideInfo
 
@@ -115,7 +115,8 @@ async def take_inventory(
                     listings.append(SideListing(error=result.one_line()))
                 else:
                     assets, seen_at = recalled
-                    listings.append(SideListing(tuple(assets), error=result.one_line(), seen_at=seen_at))
+                    why = down_words(result)
+                    listings.append(SideListing(tuple(assets), result.one_line(), seen_at, down=why))
             else:
                 latency[side] = max(latency.get(side, 0.0), seconds)
                 if memory is not None:
