@@ -25,6 +25,7 @@ import httpx
 import pytest
 from cli_support import Cli, Emulator, assert_no_secret, isolated_cli, serve_scenario
 
+from entra_support import ENTRA_KEYS, ENTRA_SCENARIO
 from regionsync.credentials import EntraCredential
 from regionsync.domain import Service
 from regionsync.emulator import Clock, World, parse_scenario, serve
@@ -37,31 +38,8 @@ SCENARIO = """
 [clock]
 speed = 20.0
 copy_seconds = 2.0
-
-[[resource]]
-name = "open-di"
-region = "eastus"
-keys = ["open-key-0123456789", "open-key-9876543210"]
-
-[[resource.model]]
-id = "invoice"
-description = "Invoices"
-doc_types = ["invoice"]
-
-[[resource]]
-name = "locked-di"
-region = "westus2"
-keys = ["locked-key-0123456789", "locked-key-9876543210"]
-disable_local_auth = true
-
-[[resource.identity]]
-name = "sync-bot@contoso.com"
-
-[[resource.identity]]
-name = "ops-contributor"
-role = "Contributor"
-"""
-KEYS = ("open-key-0123456789", "open-key-9876543210", "locked-key-0123456789", "locked-key-9876543210")
+""" + ENTRA_SCENARIO
+KEYS = ENTRA_KEYS
 
 FAKE_AZ = """#!{python}
 # A stand-in for the Azure CLI, written by the test: `az account get-access-token` only.

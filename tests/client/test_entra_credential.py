@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from entra_support import ENTRA_SCENARIO
 from regionsync.config import Profile, ServiceProfile, SideConfig
 from regionsync.credentials import (
     ENTRA_SCOPE,
@@ -36,30 +37,7 @@ from regionsync.sync.journal import Journal
 from regionsync.sync.poller import Poller
 from regionsync.sync.session import SyncSession
 
-SCENARIO = """
-[[resource]]
-name = "open-di"
-region = "eastus"
-keys = ["open-key-0123456789", "open-key-9876543210"]
-
-[[resource.model]]
-id = "invoice"
-description = "Invoices"
-doc_types = ["invoice"]
-
-[[resource]]
-name = "locked-di"
-region = "westus2"
-keys = ["locked-key-0123456789", "locked-key-9876543210"]
-disable_local_auth = true
-
-[[resource.identity]]
-name = "sync-bot@contoso.com"
-
-[[resource.identity]]
-name = "ops-contributor"
-role = "Contributor"
-"""
+SCENARIO = ENTRA_SCENARIO
 VERSION = "2024-11-30"
 LIST = "/documentintelligence/documentModels"
 
