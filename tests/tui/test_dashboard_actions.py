@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from textual.command import CommandList
 from textual.widgets import Button
-from tui_support import SIZE, Dashboard, footer_settled, screen_text, settle, until
+from tui_support import (
+    SIZE,
+    Dashboard,
+    footer_settled,
+    journal_jobs,
+    screen_text,
+    select_model,
+    settle,
+    until,
+)
 
 from regionsync.domain import AssetKind, JobState, Service, SyncStatus
-from regionsync.sync.journal import Journal
 from regionsync.tui.app import RegionSyncApp
 from regionsync.tui.commands import palette_entries
 from regionsync.tui.messages import JobProgress
@@ -36,14 +44,8 @@ def main_of(app: RegionSyncApp) -> MainScreen:
     return main
 
 
-def select(app: RegionSyncApp, name: str) -> None:
-    table = main_of(app).active_table
-    assert table is not None and table.select_key(model_key(name)), name
 
 
-def journal_jobs(dashboard: Dashboard) -> list:
-    with Journal(dashboard.journal_path) as journal:
-        return journal.list_jobs(limit=100)
 
 
 async def test_main_screen_is_a_diff_of_both_regions(dashboard: Dashboard) -> None:
@@ -77,7 +79,7 @@ async def test_copy_shows_the_preflight_and_no_is_the_default(dashboard: Dashboa
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        select(app, "purchase-order")
+        select_model(app, "purchase-order")
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmCopyScreen)
@@ -99,7 +101,7 @@ async def test_a_copy_from_the_dashboard_leaves_one_target_model_and_one_job(das
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        select(app, "purchase-order")
+        select_model(app, "purchase-order")
         await pilot.press("c")
         await settle(pilot)
         await pilot.click("#confirm")
@@ -107,7 +109,7 @@ async def test_a_copy_from_the_dashboard_leaves_one_target_model_and_one_job(das
         table = main_of(app).active_table
         assert table is not None
         assert table.rows[model_key("purchase-order")].status is SyncStatus.IN_SYNC
-        select(app, "purchase-order")
+        select_model(app, "purchase-order")
         assert not app.check_action("copy", ())
         await pilot.press("c")
         await settle(pilot)
@@ -124,15 +126,15 @@ async def test_copy_is_offered_only_for_a_copyable_row(dashboard: Dashboard) -> 
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        select(app, "invoice")
+        select_model(app, "invoice")
         await footer_settled(pilot)
         assert not app.check_action("copy", ())
         assert "c Copy" not in screen_text(app)
-        select(app, "w2-2023")
+        select_model(app, "w2-2023")
         await footer_settled(pilot)
         assert app.check_action("copy", ())
         assert "c Copy" in screen_text(app)
-        select(app, "old-payslips")
+        select_model(app, "old-payslips")
         await pilot.pause()
         assert not app.check_action("copy", ()), "an extra asset is never copied back"
 
@@ -178,7 +180,7 @@ async def test_copy_of_a_drifted_asset_asks_to_replace_and_escape_keeps_it(dashb
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        select(app, "receipt")
+        select_model(app, "receipt")
         await pilot.press("c")
         await settle(pilot)
         text = screen_text(app)
@@ -198,7 +200,7 @@ async def test_refresh_reconciles_rows_in_place(dashboard: Dashboard) -> None:
         await settle(pilot)
         table = main_of(app).active_table
         assert table is not None
-        select(app, "tax-1099")
+        select_model(app, "tax-1099")
         invoice = table.rows[model_key("invoice")]
         dashboard.world.add_model("contoso-di-eus", "bank-statement", description="Bank statements")
         await pilot.press("r")
@@ -237,7 +239,7 @@ async def test_details_show_both_sides_and_what_to_do(dashboard: Dashboard) -> N
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        select(app, "receipt")
+        select_model(app, "receipt")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailsScreen)
@@ -292,14 +294,14 @@ async def test_palette_offers_what_can_be_done_now(dashboard: Dashboard) -> None
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        select(app, "invoice")
+        select_model(app, "invoice")
         titles = [entry.title for entry in palette_entries(app)]
         assert "sync: copy missing to secondary" in titles
         assert "view: refresh" in titles and "view: details" in titles
         assert "theme: regionsync-light" in titles and "theme: regionsync-dark" not in titles
         assert "demo: take westus2 down" in titles and "demo: take eastus down" in titles
         assert not any(t.startswith("sync: copy invoice") for t in titles)
-        select(app, "w2-2023")
+        select_model(app, "w2-2023")
         assert "sync: copy w2-2023 to the secondary" in [e.title for e in palette_entries(app)]
         await pilot.press("ctrl+p")
         await pilot.pause()

@@ -10,13 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.command import CommandList
-from tui_support import SIZE, SMALL, Dashboard, footer_settled, screen_text, settle, until
+from tui_support import (
+    SIZE,
+    SMALL,
+    Dashboard,
+    footer_settled,
+    journal_jobs,
+    screen_text,
+    select_model,
+    settle,
+    until,
+)
 
-from regionsync.domain import AssetKind, JobState, Service
-from regionsync.sync.journal import Journal
+from regionsync.domain import JobState, Service
 from regionsync.tui.app import RegionSyncApp
 from regionsync.tui.commands import AUTO_REFRESH_CHOICES, palette_entries
-from regionsync.tui.model import row_key
 from regionsync.tui.preferences import load_preferences
 from regionsync.tui.screens.confirm import ConfirmCopyScreen
 from regionsync.tui.screens.help import HelpScreen
@@ -26,9 +34,6 @@ from regionsync.tui.screens.main import MainScreen
 DI = Service.DOCUMENT_INTELLIGENCE
 
 
-def select(app: RegionSyncApp, name: str) -> None:
-    main = app.main_screen
-    assert main is not None and main.active_table.select_key(row_key(DI, AssetKind.MODEL, name)), name
 
 
 def palette_titles(app: RegionSyncApp) -> list[str]:
@@ -44,16 +49,13 @@ def _lists(app: RegionSyncApp, title: str) -> Callable[[], bool]:
     return lambda: title in palette_titles(app)
 
 
-def journal_jobs(dashboard: Dashboard) -> list:
-    with Journal(dashboard.journal_path) as journal:
-        return journal.list_jobs(limit=100)
 
 
 async def test_every_binding_of_the_main_screen_is_in_the_palette(dashboard: Dashboard) -> None:
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        select(app, "w2-2023")  # a missing asset: copy and details are possible
+        select_model(app, "w2-2023")  # a missing asset: copy and details are possible
         await footer_settled(pilot)
         actions = {entry.action for entry in palette_entries(app)}
         main = app.main_screen
@@ -113,7 +115,7 @@ async def test_a_journaled_job_is_resumed_from_the_palette(dashboard: Dashboard)
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        select(app, "w2-2023")
+        select_model(app, "w2-2023")
         await pilot.press("c")
         await settle(pilot)
         world.faults.set_outage("westus2", True)
@@ -150,7 +152,7 @@ async def test_q_quits_and_an_open_copy_stays_resumable(dashboard: Dashboard) ->
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         dashboard.vtime.hold(dashboard.world.copy_seconds * 0.5)  # type: ignore[union-attr]
-        select(app, "w2-2023")
+        select_model(app, "w2-2023")
         await pilot.press("c")
         await settle(pilot)
         await pilot.press("y")
@@ -202,7 +204,7 @@ async def test_y_confirms_a_copy(dashboard: Dashboard) -> None:
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        select(app, "w2-2023")
+        select_model(app, "w2-2023")
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmCopyScreen)
@@ -217,7 +219,7 @@ async def test_n_and_enter_decline(dashboard: Dashboard) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for key in ("n", "enter"):
-            select(app, "w2-2023")
+            select_model(app, "w2-2023")
             await pilot.press("c")
             await settle(pilot)
             assert isinstance(app.screen, ConfirmCopyScreen)

@@ -187,8 +187,12 @@ async def footer_settled(pilot: Any) -> None:
     """Wait until the footer follows the selection. The app refreshes it FOOTER_SETTLE seconds after the
     cursor stops (a Textual timer on the real clock, which no test can move): wait for that timer to
     fire and the footer to redraw, however long a loaded machine takes, instead of a fixed pause."""
-    await until(pilot, lambda: footer_current(pilot.app), "the footer shows the selected row's keys",
-                wait=FOOTER_SETTLE / 2)
+    await until(
+        pilot,
+        lambda: footer_current(pilot.app),
+        "the footer shows the selected row's keys",
+        wait=FOOTER_SETTLE / 2,
+    )
 
 
 def screen_text(app: RegionSyncApp) -> str:
@@ -217,3 +221,21 @@ def flat(text: str) -> str:
     for char in "│┃█▌▐":
         text = text.replace(char, " ")
     return " ".join(text.split())
+
+
+def select_model(app: RegionSyncApp, name: str) -> None:
+    """Put the cursor on the Document Intelligence model `name` of the active table."""
+    from regionsync.domain import AssetKind, Service
+    from regionsync.tui.model import row_key
+
+    main = app.main_screen
+    table = main.active_table if main is not None else None
+    assert table is not None and table.select_key(
+        row_key(Service.DOCUMENT_INTELLIGENCE, AssetKind.MODEL, name)
+    ), name
+
+
+def journal_jobs(dashboard: Dashboard) -> list[Any]:
+    """Every job of the dashboard's journal, newest first."""
+    with Journal(dashboard.journal_path) as journal:
+        return journal.list_jobs(limit=100)
