@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from regionsync.domain import Job, JobState, ProgressEvent, Service, Side, SyncStatus
 from regionsync.errors import RegionSyncError
 from regionsync.present import clock
-from regionsync.sync.journal import Journal, WatcherRow, redact_text
+from regionsync.sync.journal import Journal, WatcherRow, redact_text, scrub_detail
 from regionsync.sync.leases import Owner
 
 if TYPE_CHECKING:
@@ -519,18 +519,7 @@ class Watcher:
     def _emit(self, kind: str, message: str, **data: Any) -> None:
         if self._log is None:
             return
-        self._log(WatchEvent(kind=kind, message=redact_text(message), at=self.now(), data=_redacted(data)))
-
-
-def _redacted(value: Any) -> Any:
-    """`value` with every string passed through the journal's redaction (never a key in a log line)."""
-    if isinstance(value, dict):
-        return {str(k): _redacted(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redacted(v) for v in value]
-    if isinstance(value, str):
-        return redact_text(value)
-    return value
+        self._log(WatchEvent(kind=kind, message=redact_text(message), at=self.now(), data=scrub_detail(data)))
 
 
 def _seconds(value: float) -> str:
