@@ -236,3 +236,19 @@ def assert_no_secret(texts: list[str] | str, secrets: tuple[str, ...] = KEYS) ->
     joined = "\n".join(texts) if isinstance(texts, list) else texts
     for secret in secrets:
         assert secret not in joined, "a key leaked into the output"
+
+
+def every_command() -> list[list[str]]:
+    """Every command of the `regionsync` CLI (groups' own commands, not the groups), read from the
+    Typer app itself: a new command is checked by the help tests without anyone listing it."""
+    import typer.main
+
+    from regionsync.cli import app
+
+    def walk(command: Any, path: list[str]) -> list[list[str]]:
+        subcommands = getattr(command, "commands", None)  # a group (Typer's own click)
+        if subcommands:
+            return [p for name, sub in sorted(subcommands.items()) for p in walk(sub, [*path, name])]
+        return [path]
+
+    return walk(typer.main.get_command(app), [])

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from cli_support import every_command
 from typer.testing import CliRunner
 
 from regionsync.cli import app
 
-COMMANDS = [
-    ["status"],
-    ["plan"],
-    ["sync"],
-    ["copy"],
-    ["probe"],
-    ["jobs", "list"],
-    ["jobs", "resume"],
-    ["profile", "add"],
-    ["profile", "list"],
-    ["profile", "show"],
-    ["profile", "test"],
-    ["profile", "remove"],
-    ["emulator"],
-    ["ui"],
-]
+COMMANDS = every_command()
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from cli_support import every_command
 from typer.testing import CliRunner
 
 from regionsync import __version__
 from regionsync.cli import app
 
-COMMANDS = [
-    [],
-    ["status"],
-    ["plan"],
-    ["sync"],
-    ["copy"],
-    ["probe"],
-    ["jobs", "list"],
-    ["jobs", "show"],
-    ["jobs", "resume"],
-    ["jobs", "cancel"],
-    ["journal", "check"],
-    ["profile", "add"],
-    ["profile", "list"],
-    ["profile", "show"],
-    ["profile", "test"],
-    ["profile", "remove"],
-    ["ui"],
-]
+COMMANDS = [[], *every_command()]
 
 
 def _help(command: list[str]) -> str:

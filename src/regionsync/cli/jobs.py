@@ -58,7 +58,12 @@ def list_jobs(
 def show(
     job_id: str = typer.Argument(..., help="The job id (see jobs list)."), json_output: bool = JSON
 ) -> None:
-    """Show one job with every step, its operation URL and its error."""
+    """Show one job with every step, its operation URL and its error (the service's own words too).
+
+    Example:
+
+      regionsync jobs show 01m97rt84a5wx36k --json
+    """
     from regionsync.cli.common import console
     from regionsync.cli.render import job_detail, job_json
 
