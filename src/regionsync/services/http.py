@@ -364,53 +364,83 @@ class AzureHttp:
 
         A listing has a budget (`ResponseLimits`): at most `max_page_items` items a page, `max_pages`
         pages, and `listing_seconds` spent waiting for them; past it the listing stops with an error
-        that says the service may be looping."""
+        that says the service may be looping. The next page is asked for as soon as its link is known,
+        while the items of this one are read (one page ahead, never more)."""
         limits = self.limits
         url = self.url(path)
         seen = {url}
         pages = 0
         waited = 0.0
-        while True:
+
+        async def fetch(page_url: str) -> tuple[Any, float]:
             started = self._clock()
             _, body = await self._send(
-                "GET", url, params, None, None, None, context, True, limits.max_page_items
+                "GET", page_url, params, None, None, None, context, True, limits.max_page_items
             )
-            waited += self._clock() - started
-            pages += 1
-            body = body or {}
-            items = body.get(items_key)
-            if items is None:
-                items = []
-            if not isinstance(items, list):
-                raise self._bad(f"`{items_key}` is not a list", context=context)
-            for item in items:
-                if isinstance(item, dict):
-                    yield item
-            next_link = body.get("nextLink")
-            if not next_link or not isinstance(next_link, str):
-                return
-            url = self._join(url, next_link)
-            if url in seen:
-                raise self._bad("the listing's nextLink points back to a page already read", context=context)
-            seen.add(url)
-            if pages >= limits.max_pages:
-                raise self._runaway(
-                    f"{{where}} returned more than {limits.max_pages} pages for one listing — the service "
-                    "may be looping",
-                    f"{pages} pages read, and the last still links to another; "
-                    f"{settings.MAX_PAGES_ENV} = {limits.max_pages}",
-                    settings.MAX_PAGES_ENV,
-                    context,
-                )
-            if waited > limits.listing_seconds:
-                raise self._runaway(
-                    f"{{where}} took more than {limits.listing_seconds:g} s for one listing ({pages} pages) "
-                    "— the service may be looping or very slow",
-                    f"{waited:.0f} s spent waiting for {pages} pages, and the last still links to another; "
-                    f"{settings.LISTING_SECONDS_ENV} = {limits.listing_seconds:g}",
-                    settings.LISTING_SECONDS_ENV,
-                    context,
-                )
+            return body, self._clock() - started
+
+        pending: asyncio.Future[tuple[Any, float]] | None = asyncio.ensure_future(fetch(url))
+        try:
+            while pending is not None:
+                body, seconds = await pending
+                pending = None
+                waited += seconds
+                pages += 1
+                body = body or {}
+                items = body.get(items_key)
+                if items is None:
+                    items = []
+                if not isinstance(items, list):
+                    raise self._bad(f"`{items_key}` is not a list", context=context)
+                next_link = body.get("nextLink")
+                stop: RegionSyncError | None = None
+                if next_link and isinstance(next_link, str):
+                    try:
+                        url = self._next_page(url, next_link, seen, pages, waited, context)
+                    except RegionSyncError as exc:
+                        stop = exc  # raised once this page's items are read, as before
+                    else:
+                        pending = asyncio.ensure_future(fetch(url))  # one page ahead while these are read
+                for item in items:
+                    if isinstance(item, dict):
+                        yield item
+                if stop is not None:
+                    raise stop
+        finally:
+            if pending is not None:  # the reader stopped early, or a page's items were refused
+                if not pending.done():
+                    pending.cancel()
+                elif not pending.cancelled():
+                    pending.exception()  # retrieved: its error is moot once the listing is abandoned
+
+    def _next_page(
+        self, url: str, next_link: str, seen: set[str], pages: int, waited: float, context: str | None
+    ) -> str:
+        """The next page's URL, once the listing's budget allows it (`paged`'s runaway checks)."""
+        limits = self.limits
+        url = self._join(url, next_link)
+        if url in seen:
+            raise self._bad("the listing's nextLink points back to a page already read", context=context)
+        seen.add(url)
+        if pages >= limits.max_pages:
+            raise self._runaway(
+                f"{{where}} returned more than {limits.max_pages} pages for one listing — the service "
+                "may be looping",
+                f"{pages} pages read, and the last still links to another; "
+                f"{settings.MAX_PAGES_ENV} = {limits.max_pages}",
+                settings.MAX_PAGES_ENV,
+                context,
+            )
+        if waited > limits.listing_seconds:
+            raise self._runaway(
+                f"{{where}} took more than {limits.listing_seconds:g} s for one listing ({pages} pages) "
+                "— the service may be looping or very slow",
+                f"{waited:.0f} s spent waiting for {pages} pages, and the last still links to another; "
+                f"{settings.LISTING_SECONDS_ENV} = {limits.listing_seconds:g}",
+                settings.LISTING_SECONDS_ENV,
+                context,
+            )
+        return url
 
     # ---------------------------------------------------------------------------------- the loop
 
