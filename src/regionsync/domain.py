@@ -1,11 +1,15 @@
 """The shared vocabulary of regionsync: services, assets, sync statuses, jobs and steps.
 
-Plain pydantic models and enums, no I/O. Every other layer (services, sync engine, CLI, dashboard)
-speaks in these terms, so that a status computed by the engine reads the same on every screen.
+Enums, pydantic models for what is journaled (jobs, steps), and plain slotted dataclasses for what a
+listing holds by the tens of thousands (`Asset`, `AssetPair`: built from data the adapters have
+already checked, so not validated again, and small in memory). No I/O. Every other layer
+(services, sync engine, CLI, dashboard) speaks in these terms, so that a status computed by the
+engine reads the same on every screen.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -41,7 +45,8 @@ class Side(StrEnum):
         return Side.SECONDARY if self is Side.PRIMARY else Side.PRIMARY
 
 
-class Asset(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Asset:
     """One custom asset as listed by one resource.
 
     `id` is the service's identifier on that resource; `name` is what identifies the asset across
@@ -50,8 +55,6 @@ class Asset(BaseModel):
     count as in sync (doc types, description, field schema …), computed by the adapter.
     """
 
-    model_config = ConfigDict(frozen=True)
-
     kind: AssetKind
     id: str
     name: str
@@ -59,9 +62,9 @@ class Asset(BaseModel):
     description: str | None = None
     created: datetime | None = None
     modified: datetime | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""
-    details: dict[str, Any] = Field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
     serving_issue: str | None = None
     """Why this asset cannot serve although it exists (e.g. 'imported but not trained'), or None."""
 
@@ -107,7 +110,8 @@ Basis = Literal["live", "last-known"]
 """What a verdict rests on: both sides read now, or a side's last successful listing."""
 
 
-class AssetPair(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssetPair:
     """One row of the diff: an asset identity with what each side holds and the verdict."""
 
     kind: AssetKind

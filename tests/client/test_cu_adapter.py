@@ -3,6 +3,8 @@ refusals (expired grant, no grant, taken id, wrong key) and the model-deployment
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 import pytest
 from client_support import RecordingSleep, World
@@ -239,7 +241,7 @@ async def test_an_analyzer_still_being_created_is_not_copied_yet(
     cu_world(world)
     source, target = adapter(world, SOURCE, client), adapter(world, TARGET, client)
     [asset] = await source.list_assets(AssetKind.ANALYZER)
-    creating = asset.model_copy(update={"state": "creating"})
+    creating = dataclasses.replace(asset, state="creating")
     assert "still creating" in (await target.copy_blockers([creating]))["invoices"][0]
 
 

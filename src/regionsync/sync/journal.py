@@ -694,9 +694,7 @@ class Journal:
         ).fetchone()
         if row is None:
             return None
-        return [Asset.model_validate(item) for item in json.loads(row["assets"])], datetime.fromisoformat(
-            row["read_at"]
-        )
+        return [_unlisted(item) for item in json.loads(row["assets"])], datetime.fromisoformat(row["read_at"])
 
     # -- watchers: who runs `regionsync watch` on a profile ---------------------------------------
 
@@ -850,19 +848,45 @@ def _watcher_from_row(row: sqlite3.Row) -> WatcherRow:
     )
 
 
-_LISTED_FIELDS = ("kind", "id", "name", "state", "description", "created", "modified", "tags", "fingerprint")
 _LISTED_DETAILS = ("deployments",)
 
 
 def _listed(asset: Asset) -> dict[str, Any]:
     """What a last-known listing keeps of an asset: what comparing needs, never a secret."""
-    data = asset.model_dump(mode="json", include=set(_LISTED_FIELDS))
+    data: dict[str, Any] = {
+        "kind": asset.kind.value,
+        "id": asset.id,
+        "name": asset.name,
+        "state": asset.state,
+        "description": asset.description,
+        "created": asset.created.isoformat() if asset.created else None,
+        "modified": asset.modified.isoformat() if asset.modified else None,
+        "tags": asset.tags,
+        "fingerprint": asset.fingerprint,
+    }
     if asset.serving_issue:
         data["serving_issue"] = asset.serving_issue
     details = {k: asset.details[k] for k in _LISTED_DETAILS if k in asset.details}
     if details:
         data["details"] = scrub_detail(details)
     return data
+
+
+def _unlisted(item: dict[str, Any]) -> Asset:
+    """The asset a last-known listing kept (`_listed`'s inverse)."""
+    return Asset(
+        kind=AssetKind(item["kind"]),
+        id=str(item["id"]),
+        name=str(item["name"]),
+        state=str(item.get("state") or "ready"),
+        description=item.get("description"),
+        created=_parse(item.get("created")),
+        modified=_parse(item.get("modified")),
+        tags=dict(item.get("tags") or {}),
+        fingerprint=str(item.get("fingerprint") or ""),
+        details=dict(item.get("details") or {}),
+        serving_issue=item.get("serving_issue"),
+    )
 
 
 def _parse(value: str | None) -> datetime | None:

@@ -9,6 +9,7 @@ comparison runs (`source` plays the primary).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from regionsync.domain import Asset, AssetKind, Service, Side
@@ -64,7 +65,7 @@ class PairMemory:
             if row.target_resource_id != self.resource[side] or row.copied_at <= read_at or origin is None:
                 continue
             if row.target_id not in held:
-                assets.append(origin.model_copy(update={"id": row.target_id}))
+                assets.append(replace(origin, id=row.target_id))
                 held.add(row.target_id)
         return assets, read_at
 
