@@ -47,7 +47,6 @@ from regionsync.tui.model import (
     SideHealth,
     narrow_plans,
     readiness_text,
-    row_key,
     rows_of,
 )
 from regionsync.tui.pane_titles import pane_titles
@@ -181,7 +180,6 @@ class RegionSyncApp(App[None]):
         self.meter = HealthMeter(timer)
         self.statuses: list[ServiceStatus] = []
         self.health: dict[Side, SideHealth] = {}
-        self._pairs: dict[str, AssetPair] = {}
         self.jobs = JobTracker()
         self._refreshing = False
         self._refresh_again = False
@@ -407,7 +405,6 @@ class RegionSyncApp(App[None]):
         main = self.main_screen
         self.statuses = message.statuses
         self.health = message.health
-        self._pairs = {row_key(s.service, p.kind, p.name): p for s in message.statuses for p in s.pairs}
         if main is None:
             return
         copyable = 0
@@ -650,8 +647,8 @@ class RegionSyncApp(App[None]):
         row = self.selected_row()
         if row is None or self.session is None:
             return
-        pair = self._pairs.get(row.key)
         status = next((s for s in self.statuses if s.service is row.service), None)
+        pair = _pair_of(status, row) if status is not None else None
         if pair is None or status is None:
             return
         jobs = self.session.journal.list_jobs(profile=self.session.profile_name, limit=JOBS_SCREEN_LIMIT)
@@ -715,7 +712,7 @@ class RegionSyncApp(App[None]):
                 await session.aclose()
             finally:
                 session.journal.close()
-        self.statuses, self.health, self._pairs = [], {}, {}
+        self.statuses, self.health = [], {}
         self.jobs.clear()
         self._copyable_count = 0
         self.profile_name = name
@@ -805,6 +802,13 @@ class RegionSyncApp(App[None]):
         fallback = "The copy failed" if group.startswith("run-") else "Something failed"
         title = _WORKER_TITLES.get(group, fallback)
         self.push_screen(ErrorScreen(title, error))
+
+
+def _pair_of(status: ServiceStatus, row: DiffRow) -> AssetPair | None:
+    """The listing's pair behind a row (looked up when asked, rather than indexed at every refresh)."""
+    kind_diff = next((k for k in status.kinds if k.kind is row.kind), None)
+    pairs = kind_diff.pairs if kind_diff is not None else ()
+    return next((p for p in pairs if p.name == row.name), None)
 
 
 def make_app(

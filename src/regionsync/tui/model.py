@@ -58,30 +58,23 @@ def resource_name(resource_id: str) -> str:
 # --------------------------------------------------------------------------------------- the diff rows
 
 
-@dataclass(frozen=True, slots=True)
-class SideCell:
-    """What one side holds of an asset, as one pane shows it."""
+def side_label(asset: Asset) -> str:
+    """What a pane says an asset is called: its id, or `name (id…)` where the two differ (v2.1 GUIDs)."""
+    return asset.id if asset.id == asset.name else f"{asset.name} ({asset.id[:8]})"
 
-    name: str
-    state: str
-    changed: str
 
-    @staticmethod
-    def of(asset: Asset | None) -> SideCell | None:
-        if asset is None:
-            return None
-        label = asset.id if asset.id == asset.name else f"{asset.name} ({asset.id[:8]})"
-        when = present.day(asset.changed)
-        return SideCell(name=label, state=asset.state, changed=when)
-
-    @property
-    def info(self) -> str:
-        return f"{self.state:<8} {self.changed}".rstrip()
+def side_info(asset: Asset) -> str:
+    """`ready    2024-10-02`: the asset's state and the day it last changed, as a wide pane shows them."""
+    return f"{asset.state:<8} {present.day(asset.changed)}".rstrip()
 
 
 @dataclass(frozen=True, slots=True)
 class DiffRow:
-    """One row of the diff: an asset identity, both sides and the verdict between them."""
+    """One row of the diff: an asset identity, both sides and the verdict between them.
+
+    A row refers to the listing's own `Asset`s rather than copying their fields: the pane's words
+    (`side_label`, `side_info`) and the filter's search text are made only for the rows that are
+    shown or searched, so tens of thousands of rows cost little more than the listing itself."""
 
     key: str
     service: Service
@@ -89,12 +82,9 @@ class DiffRow:
     name: str
     status: SyncStatus
     reason: str
-    primary: SideCell | None
-    secondary: SideCell | None
+    primary: Asset | None
+    secondary: Asset | None
     percent: int | None = None
-    ids: tuple[str, ...] = ()
-    search: str = ""
-    """The name and ids, case-folded once, for the `/` filter."""
     live: bool = True
     """False when the verdict rests on a side's last-known listing: nothing can be copied now."""
     stopped: str = ""
@@ -111,6 +101,11 @@ class DiffRow:
     def copyable(self) -> bool:
         return self.live and self.primary is not None and self.status in COPYABLE
 
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The asset's id on each side that holds it."""
+        return tuple(a.id for a in (self.primary, self.secondary) if a is not None)
+
     def with_job(self, line: JobLine | None) -> DiffRow:
         """The row with its live job: copying with the job's percent, or, for a job that stopped
         (interrupted, canceled), the listing's own status with why the copy is not moving."""
@@ -124,7 +119,9 @@ class DiffRow:
         return replace(self, status=SyncStatus.COPYING, percent=percent, reason=reason)
 
     def search_text(self) -> str:
-        return self.search or " ".join((self.name, *self.ids)).casefold()
+        """The name and the ids (each once), case-folded: what the `/` filter's words are looked for
+        in (a word holds no space, so it matches here exactly where it matches one of them)."""
+        return " ".join(dict.fromkeys((self.name, *self.ids))).casefold()
 
 
 def gutter_text(status: SyncStatus, percent: int | None = None) -> str:
@@ -136,20 +133,18 @@ def gutter_text(status: SyncStatus, percent: int | None = None) -> str:
 
 
 def diff_row(service: Service, pair: AssetPair) -> DiffRow:
-    ids = tuple(a.id for a in (pair.primary, pair.secondary) if a is not None)
+    copying = pair.status is SyncStatus.COPYING
     return DiffRow(
-        key=row_key(service, pair.kind, pair.name),
+        key=f"{service.value}/{pair.kind.value}/{pair.name}",  # row_key, without converting enums again
         service=service,
         kind=pair.kind,
         name=pair.name,
         status=pair.status,
         reason=pair.reason,
-        primary=SideCell.of(pair.primary),
-        secondary=SideCell.of(pair.secondary),
-        percent=_percent_in(pair.reason) if pair.status is SyncStatus.COPYING else None,
-        stopped="interrupted" if pair.status is SyncStatus.COPYING and " interrupted" in pair.reason else "",
-        ids=ids,
-        search=" ".join((pair.name, *ids)).casefold(),
+        primary=pair.primary,
+        secondary=pair.secondary,
+        percent=_percent_in(pair.reason) if copying else None,
+        stopped="interrupted" if copying and " interrupted" in pair.reason else "",
         live=pair.basis == "live",
     )
 

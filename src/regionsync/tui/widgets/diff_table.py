@@ -31,8 +31,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from regionsync.domain import SyncStatus
-from regionsync.tui.model import DiffRow, RowFilter, SideCell
+from regionsync.domain import Asset, SyncStatus
+from regionsync.tui.model import DiffRow, RowFilter, side_info, side_label
 from regionsync.tui.pane_titles import PaneTitle
 
 HEADER_LINES = 2
@@ -135,7 +135,6 @@ class _Page:
     search: list[str] | None = None
     """Each row's case-folded search text, in `order` (None: to be rebuilt)."""
     visible: list[str] = field(default_factory=list)
-    positions: dict[str, int] = field(default_factory=dict)
     filter: RowFilter = field(default_factory=RowFilter)
     cursor: int = 0
     cursor_key: str | None = None
@@ -284,7 +283,7 @@ class DiffTable(ScrollView, can_focus=True):
         new = {row.key: row for row in rows}
         removed = [k for k in store.rows if k not in new]
         added = updated = unchanged = 0
-        status_changed = False
+        status_changed = searched_changed = False
         for key, row in new.items():
             before = store.rows.get(key)
             if before is None:
@@ -292,13 +291,14 @@ class DiffTable(ScrollView, can_focus=True):
             elif before != row:
                 updated += 1
                 status_changed = status_changed or before.status is not row.status
+                searched_changed = searched_changed or before.ids != row.ids
             else:
                 unchanged += 1
                 continue
             store.rows[key] = row
         for key in removed:
             del store.rows[key]
-        if added or updated or removed:
+        if added or removed or searched_changed:
             store.search = None
         if added or removed:
             store.order = sorted(store.rows, key=lambda k: (store.rows[k].name.casefold(), k))
@@ -317,7 +317,7 @@ class DiffTable(ScrollView, can_focus=True):
         if before is None or before == row:
             return False
         store.rows[row.key] = row
-        if before.search_text() != row.search_text():
+        if before.ids != row.ids:  # the name is the key's: only the ids can change what is searched
             store.search = None
         if self._filter.statuses and before.status is not row.status:
             self._refilter(store)
@@ -325,9 +325,7 @@ class DiffTable(ScrollView, can_focus=True):
                 self._after_change(store)
             return True
         if store is self._page:
-            position = store.positions.get(row.key)
-            if position is not None:
-                self._refresh_position(position)
+            self._refresh_key(row.key)
             if row.key == store.cursor_key:
                 self._announce(force=True)
         return True
@@ -375,7 +373,7 @@ class DiffTable(ScrollView, can_focus=True):
         return self._store(page).rows
 
     def select_key(self, key: str) -> bool:
-        position = self._page.positions.get(key)
+        position = self._position(self._page, key)
         if position is None:
             return False
         self._move_to(position)
@@ -401,12 +399,24 @@ class DiffTable(ScrollView, can_focus=True):
                 store.visible = [k for k, text in keyed if word in text]
             else:
                 store.visible = [k for k, text in keyed if all(w in text for w in words)]
-        store.positions = {key: i for i, key in enumerate(store.visible)}
+
+    @staticmethod
+    def _position(store: _Page, key: str) -> int | None:
+        """Where `key` is among the rows shown (None: filtered out or gone). Looked up by a scan, no
+        index of every row kept: it is asked once per change of the rows, not once per paint."""
+        visible = store.visible
+        if store.cursor < len(visible) and visible[store.cursor] == key:
+            return store.cursor
+        try:
+            return visible.index(key)
+        except ValueError:
+            return None
 
     def _after_change(self, store: _Page) -> None:
         """Keep the cursor on its row if it is still shown, else at the same height; repaint."""
-        if store.cursor_key is not None and store.cursor_key in store.positions:
-            store.cursor = store.positions[store.cursor_key]
+        position = None if store.cursor_key is None else self._position(store, store.cursor_key)
+        if position is not None:
+            store.cursor = position
         else:
             store.cursor = min(store.cursor, max(0, len(store.visible) - 1))
         store.cursor_key = store.visible[store.cursor] if store.visible else None
@@ -454,6 +464,13 @@ class DiffTable(ScrollView, can_focus=True):
             self.refresh()
             return True
         return False
+
+    def _refresh_key(self, key: str) -> None:
+        """Repaint the line of row `key` if it is on screen (a scan of the lines shown, not the page)."""
+        top = int(self.scroll_offset.y)
+        shown = self._page.visible[top : top + max(0, self.size.height - HEADER_LINES)]
+        if key in shown:
+            self._refresh_position(top + shown.index(key))
 
     def _refresh_position(self, position: int) -> None:
         line = position - int(self.scroll_offset.y) + HEADER_LINES
@@ -592,13 +609,13 @@ class DiffTable(ScrollView, can_focus=True):
 
     @staticmethod
     def _side(
-        segments: list[Segment], cell: SideCell | None, columns: Columns, size: int, base: Style, dim: Style
+        segments: list[Segment], asset: Asset | None, columns: Columns, size: int, base: Style, dim: Style
     ) -> None:
-        if cell is None:
+        if asset is None:
             segments.append(Segment(" " * size, base))
             return
         name_width = columns.name_width(size)
-        segments.append(Segment(" " + _fit(cell.name, name_width) + " ", base))
+        segments.append(Segment(" " + _fit(side_label(asset), name_width) + " ", base))
         if columns.info:
-            info = cell.info if columns.info >= WIDE_INFO else cell.state
+            info = side_info(asset) if columns.info >= WIDE_INFO else asset.state
             segments.append(Segment(_fit(info, columns.info) + " ", dim))
