@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Awaitable, Callable
+import sys
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -145,6 +146,34 @@ def is_tty() -> bool:
 
 
 def emit_json(data: Any) -> None:
+    """One JSON document on stdout, written as it is encoded (as `json.dumps` would write it). An
+    iterator in `data` (a listing's assets) is written item by item, so 50,000 assets never sit in
+    memory as one string."""
+    out = sys.stdout
+    for chunk in _json_chunks(data):
+        out.write(chunk)
+    out.write("\n")
+    out.flush()
+
+
+def _json_chunks(value: Any) -> Iterator[str]:
     import json
 
-    typer.echo(json.dumps(data, ensure_ascii=False))
+    if isinstance(value, dict):
+        yield "{"
+        for n, (key, item) in enumerate(value.items()):
+            yield f"{', ' if n else ''}{json.dumps(str(key), ensure_ascii=False)}: "
+            yield from _json_chunks(item)
+        yield "}"
+    elif isinstance(value, list | Iterator):
+        yield "["
+        for n, item in enumerate(value):
+            if n:
+                yield ", "
+            if isinstance(value, list):
+                yield from _json_chunks(item)
+            else:
+                yield json.dumps(item, ensure_ascii=False)
+        yield "]"
+    else:
+        yield json.dumps(value, ensure_ascii=False)

@@ -90,7 +90,9 @@ def pair_json(pair: AssetPair) -> dict[str, Any]:
     }
 
 
-def status_json(status: ServiceStatus) -> dict[str, Any]:
+def status_json(status: ServiceStatus, *, lazy: bool = False) -> dict[str, Any]:
+    """`status --json`'s shape for one service; `lazy`: its assets as an iterator, for `emit_json`
+    to write one by one."""
     ready = status.readiness
     return {
         "service": status.service.value,
@@ -116,7 +118,7 @@ def status_json(status: ServiceStatus) -> dict[str, Any]:
             **({"note": ready.note} if ready.note else {}),
         },
         "errors": {side.value: err.one_line() for side, err in status.errors.items()},
-        "assets": [pair_json(p) for p in status.pairs],
+        "assets": map(pair_json, status.pairs) if lazy else [pair_json(p) for p in status.pairs],
     }
 
 

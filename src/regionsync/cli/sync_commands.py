@@ -93,7 +93,7 @@ def status(
             emit_json(
                 {
                     "profile": session.profile_name,
-                    "services": [status_json(s) for s in statuses],
+                    "services": [status_json(s, lazy=True) for s in statuses],
                     "exit_code": code,
                 }
             )
