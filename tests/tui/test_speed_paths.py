@@ -1,11 +1,15 @@
 """The dashboard's fast paths show exactly what the slow ones would: the footer updated in place,
-job rows that repaint only when in view, the filter input."""
+job rows that repaint only when in view, the filter input, the collector paused only while listings are
+read."""
 
 from __future__ import annotations
+
+import gc
 
 from tui_support import SIZE, Dashboard, footer_settled, screen_text, settle, until
 
 from regionsync.domain import AssetKind, JobState, ProgressEvent, Service
+from regionsync.tui.app import reading_listings
 from regionsync.tui.messages import JobProgress
 from regionsync.tui.model import JobLine, row_key
 from regionsync.tui.widgets.footer import KeysFooter
@@ -83,3 +87,19 @@ async def test_a_filter_typed_key_by_key_is_applied_in_full(dashboard: Dashboard
         assert main is not None and main.active_table is not None
         names = {main.active_table.rows[k].name for k in main.active_table.visible_keys}
         assert names == {"purchase-order"}
+
+
+async def test_a_refresh_pauses_the_collector_only_while_it_reads(dashboard: Dashboard) -> None:
+    app = dashboard.app(auto_refresh=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert gc.isenabled(), "the collector runs again once the listings are read"
+        with reading_listings():
+            assert not gc.isenabled()
+            with reading_listings():  # a pre-flight while a refresh reads: one pause
+                assert not gc.isenabled()
+            assert not gc.isenabled(), "the outer read still runs"
+        assert gc.isenabled()
+        app.action_refresh()
+        await settle(pilot)
+        assert gc.isenabled()
