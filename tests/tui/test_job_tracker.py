@@ -141,6 +141,10 @@ def test_a_live_row_carries_its_job_progress_and_others_are_left_alone() -> None
         secondary=None,
     )
     assert tracker.with_live_progress(in_sync, shown) is in_sync, "a copy that already landed shows as landed"
+    listing = [other, missing_row("w2")]
+    overlaid = tracker.with_live_jobs(listing, shown)
+    assert overlaid[0] is other and overlaid[1] == copying, "a whole listing: only the live row changes"
+    assert JobTracker().with_live_jobs(listing, shown) is listing, "no live job: the listing as it is"
 
 
 def test_finished_jobs_keep_the_line_on_screen_and_leave_their_rows() -> None:

@@ -445,13 +445,13 @@ class RegionSyncApp(App[None]):
         if main is None:
             return
         copyable = 0
+        shown = main.jobs_panel.lines
         with self.batch_update():
             for status in message.statuses:
                 for kind_diff in status.kinds:
                     if not main.has_kind(kind_diff.kind):
                         continue
-                    rows = [self.jobs.with_live_progress(row, main.jobs_panel.lines)
-                            for row in rows_of(status, kind_diff)]
+                    rows = self.jobs.with_live_jobs(rows_of(status, kind_diff), shown)
                     copyable += sum(1 for r in rows if r.copyable and r.status is not SyncStatus.DRIFTED)
                     main.diff.reconcile(kind_diff.kind, rows)
             self._copyable_count = copyable

@@ -92,6 +92,13 @@ class JobTracker:
             return row
         return row.with_job(shown.get(job_id))
 
+    def with_live_jobs(self, rows: list[DiffRow], shown: Mapping[str, JobLine]) -> list[DiffRow]:
+        """`rows` (a whole listing) each `with_live_progress`: only the few rows with a live job change."""
+        live = self.live
+        if not live:
+            return rows
+        return [self.with_live_progress(row, shown) if row.key in live else row for row in rows]
+
     def progress(
         self, event: ProgressEvent, now: datetime, shown: JobLine | None, lookup: JobLookup
     ) -> Progress:

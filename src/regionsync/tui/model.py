@@ -132,10 +132,11 @@ def gutter_text(status: SyncStatus, percent: int | None = None) -> str:
     return text
 
 
-def diff_row(service: Service, pair: AssetPair) -> DiffRow:
+def diff_row(service: Service, pair: AssetPair, key: str | None = None) -> DiffRow:
+    """The row of one pair (`key`: its `row_key`, when the caller has it already)."""
     copying = pair.status is SyncStatus.COPYING
     return DiffRow(
-        key=f"{service.value}/{pair.kind.value}/{pair.name}",  # row_key, without converting enums again
+        key=row_key(service, pair.kind, pair.name) if key is None else key,
         service=service,
         kind=pair.kind,
         name=pair.name,
@@ -155,7 +156,8 @@ def _percent_in(reason: str) -> int | None:
 
 
 def rows_of(status: ServiceStatus, kind_diff: KindDiff) -> list[DiffRow]:
-    return [diff_row(status.service, p) for p in kind_diff.pairs]
+    prefix = row_key(status.service, kind_diff.kind, "")  # every pair of a kind diff is of its kind
+    return [diff_row(status.service, p, prefix + p.name) for p in kind_diff.pairs]
 
 
 # --------------------------------------------------------------------------------------------- filter
