@@ -7,12 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from regionsync.domain import JobState, ProgressEvent, Service, Side, SyncStatus
+from regionsync.domain import Asset, AssetKind, AssetPair, JobState, ProgressEvent, Service, Side, SyncStatus
 from regionsync.errors import RegionSyncError
 from regionsync.sync.inventory import ServiceStatus
 from regionsync.sync.pair import SideInfo
 from regionsync.tui.health import HealthMeter
-from regionsync.tui.model import JobLine, SideHealth, gutter_text, parse_filter
+from regionsync.tui.model import (
+    JobLine,
+    SideHealth,
+    diff_row,
+    gutter_text,
+    parse_filter,
+    side_info,
+    side_label,
+)
 
 NOW = datetime(2024, 12, 2, 15, 30, tzinfo=UTC)
 
@@ -33,6 +41,26 @@ def test_filter_words_are_statuses_or_text(
 ) -> None:
     row_filter = parse_filter(query)
     assert row_filter.statuses == frozenset(statuses) and row_filter.words == words
+
+
+def test_a_row_shows_and_searches_the_listing_s_own_assets() -> None:
+    guid = "3f2a9c1e-0000-4000-8000-000000000001"
+    old = Asset(kind=AssetKind.MODEL, id=guid, name="Invoice", state="creating",
+                created=datetime(2024, 10, 2, 23, 59, tzinfo=UTC))
+    new = Asset(kind=AssetKind.MODEL, id="Invoice", name="Invoice", created=NOW)
+    row = diff_row(Service.DOCUMENT_INTELLIGENCE,
+                   AssetPair(kind=AssetKind.MODEL, name="Invoice", primary=old, secondary=new,
+                             status=SyncStatus.DRIFTED, reason="differs"))
+    assert row.primary is old and row.secondary is new, "the assets themselves, not copies of their fields"
+    assert row.key == "document-intelligence/model/Invoice" and row.ids == (guid, "Invoice")
+    assert (side_label(old), side_info(old)) == ("Invoice (3f2a9c1e)", "creating 2024-10-02")
+    assert (side_label(new), side_info(new)) == ("Invoice", "ready    2024-12-02")
+    assert row.search_text() == f"invoice {guid}", "the name and each id once, case-folded"
+    assert parse_filter("3F2A").matches(row) and parse_filter("INVOICE").matches(row)
+    only_name = diff_row(Service.DOCUMENT_INTELLIGENCE,
+                         AssetPair(kind=AssetKind.MODEL, name="Invoice", primary=new, secondary=None,
+                                   status=SyncStatus.MISSING, reason="only on the primary"))
+    assert only_name.search_text() == "invoice" and not parse_filter("3f2a").matches(only_name)
 
 
 def test_the_gutter_is_a_glyph_and_a_word() -> None:

@@ -121,7 +121,10 @@ class DiffRow:
     def search_text(self) -> str:
         """The name and the ids (each once), case-folded: what the `/` filter's words are looked for
         in (a word holds no space, so it matches here exactly where it matches one of them)."""
-        return " ".join(dict.fromkeys((self.name, *self.ids))).casefold()
+        name, primary, secondary = self.name, self.primary, self.secondary
+        if (primary is None or primary.id == name) and (secondary is None or secondary.id == name):
+            return name.casefold()  # most services: the id is the name (a quick path, made per search)
+        return " ".join(dict.fromkeys((name, *self.ids))).casefold()
 
 
 def gutter_text(status: SyncStatus, percent: int | None = None) -> str:
