@@ -6,6 +6,7 @@ Exit codes follow diff: 0 nothing to do, 1 differences (or refused / failed copi
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -390,7 +391,7 @@ async def _carry_out(
         _stderr().print("Nothing was changed.")
         return 1
     jobs = await _run_with_progress(session, plans, side, events)
-    return _summarize(jobs, refused, events.json_output, list(session.runner.elsewhere.values()))
+    return _summarize(jobs, refused, events.json_output, list(session.runner.elsewhere.values()), plain=plain)
 
 
 def _confirm(plans: list[tuple[ResourcePair, Plan]], *, yes: bool, replace: bool) -> bool:
@@ -410,11 +411,14 @@ def _confirm(plans: list[tuple[ResourcePair, Plan]], *, yes: bool, replace: bool
 
 
 class _EventSink:
-    """Receives the engine's progress events: JSON lines, or a Rich progress display."""
+    """Receives the engine's progress events: JSON lines; or, on a terminal, a Rich progress display
+    of the jobs at work (each finished one leaves a line above it); or, in a pipe or a file, one
+    plain line per finished job on stderr."""
 
     def __init__(self, json_output: bool) -> None:
         self.json_output = json_output
         self.progress: Any = None
+        self.lines = False
         self.tasks: dict[str, Any] = {}
         self.overall: Any = None
 
@@ -422,19 +426,36 @@ class _EventSink:
         if self.json_output:
             emit_json({"event": "progress", **event.model_dump(mode="json")})
             return
+        ended = event.state.finished or event.state.value == "interrupted"
+        if self.lines and ended:
+            typer.echo(_ended_line(event), err=True)
         if self.progress is None:
             return
         task = self.tasks.get(event.job_id)
+        if ended:
+            # Off the display: it shows the jobs at work, never a table that grows with the plan.
+            if task is not None:
+                self.progress.remove_task(task)
+                self.tasks.pop(event.job_id, None)
+            self.progress.console.print(_ended_line(event), markup=False, highlight=False)
+            if event.state.finished and self.overall is not None:
+                self.progress.advance(self.overall, 1)
+            return
         if task is None:
             task = self.progress.add_task(event.asset_name, total=100, step="")
             self.tasks[event.job_id] = task
         pct = event.percent if event.percent is not None else self.progress.tasks[task].completed
-        label = f"{event.step_index}/{event.step_count} {event.step}"
-        if event.state.value == "failed":
-            label = f"[red]failed[/]: {event.message or ''}"
-        self.progress.update(task, completed=pct, step=label)
-        if event.state.finished and self.overall is not None:
-            self.progress.advance(self.overall, 1)
+        self.progress.update(task, completed=pct, step=f"{event.step_index}/{event.step_count} {event.step}")
+
+
+def _ended_line(event: ProgressEvent) -> str:
+    """`✓ invoice copied` — one line for a job that ended (or stopped, open for resume)."""
+    from regionsync.domain import SyncStatus
+
+    words = {"succeeded": (SyncStatus.IN_SYNC.glyph, "copied")}
+    glyph, word = words.get(event.state.value, (SyncStatus.FAILED.glyph, event.state.value))
+    message = f": {event.message}" if event.message and word != "copied" else ""
+    return f"{glyph} {event.asset_name} {word}{message}"
 
 
 async def _run_with_progress(
@@ -444,6 +465,9 @@ async def _run_with_progress(
     events: _EventSink,
 ) -> list[Job]:
     if events.json_output:
+        return await session.execute(plans, source=side)
+    if not os.isatty(2):
+        events.lines = True
         return await session.execute(plans, source=side)
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
@@ -462,11 +486,14 @@ async def _run_with_progress(
         return await session.execute(plans, source=side)
 
 
-def _summarize(jobs: list[Job], refused: int, json_output: bool, elsewhere: Sequence[Holder] = ()) -> int:
-    """The closing summary of `sync`, `copy` and `jobs resume`; the exit code (0: every job done)."""
+def _summarize(
+    jobs: list[Job], refused: int, json_output: bool, elsewhere: Sequence[Holder] = (), *, plain: bool = False
+) -> int:
+    """The closing summary of `sync`, `copy` and `jobs resume`; the exit code (0: every job done).
+    The jobs as a table on a terminal, one line each in a pipe (or with --plain)."""
     from dataclasses import asdict
 
-    from regionsync.cli.render import job_json, jobs_table
+    from regionsync.cli.render import job_json, jobs_lines, jobs_table
     from regionsync.domain import JobState
 
     ok = sum(1 for j in jobs if j.state is JobState.SUCCEEDED)
@@ -490,7 +517,9 @@ def _summarize(jobs: list[Job], refused: int, json_output: bool, elsewhere: Sequ
         )
     else:
         out = _stdout()
-        if jobs:
+        if jobs and plain_output(plain):
+            print_lines(jobs_lines(jobs))
+        elif jobs:
             out.print(jobs_table(jobs))
         counts = [f"{ok} copied"]
         counts += [f"{len(interrupted)} interrupted"] if interrupted else []

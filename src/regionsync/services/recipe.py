@@ -100,6 +100,10 @@ class StepSpec:
     recover: Callable[[CopyContext], Awaitable[StepOutcome | None]] | None = None
     """After a call whose answer was lost: find what it did (None: it did nothing, run it again —
     or, with `restart_from`, start again from there)."""
+    prepares: bool = False
+    """A quick call that only prepares the work (an authorization): it may run while the job waits
+    for one of the runner's `concurrency` slots, so that a slot freed by a finished copy is taken
+    by a job ready to start its copy at once. The slot is taken before the first other step."""
 
 
 # -- the standard recipe: authorize, copy, verify ---------------------------------------------------
@@ -166,7 +170,7 @@ def standard_recipe(ctx: CopyContext) -> list[StepSpec]:
         return StepOutcome(detail={"target_id": asset.id, "verified_by": "reading the target"})
 
     return [
-        StepSpec("authorize", authorize, runs=issuer),
+        StepSpec("authorize", authorize, runs=issuer, prepares=True),
         StepSpec("copy", copy, runs=executor, needs="auth", restart_from="authorize", recover=recover_copy),
         StepSpec("verify", verify, runs="target"),
     ]

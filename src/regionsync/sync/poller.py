@@ -25,7 +25,9 @@ after they finish, instead of on a fixed tick:
   probe) goes out per (origin, kind); operations due meanwhile wait for its answer, and a
   "running, p %" answer at elapsed e predicts the whole duration (e·100/p), which then schedules
   every first poll not yet sent.
-- With an estimate, the first poll goes out at max(Retry-After deadline, start + estimate + 2 %).
+- With an estimate, the first poll goes out at max(Retry-After deadline, start + estimate + 2 %),
+  less the origin's poll round trip (never more than those 2 %): the status a poll reads is the
+  service's at the poll's arrival, so it is sent that much ahead — never before the predicted end.
 - After "running, p %" at elapsed e, the next poll goes out at the predicted end e·100/(p − ½) —
   an upper bound whatever the service's rounding, so the end is not polled too early; below 20 %
   that prediction is too loose and the next look is at about 90 % instead. An operation still running
@@ -58,7 +60,9 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[Any]]
 
 GUARD = 0.02
-"""Polls scheduled from the learnt duration go out this fraction after the predicted end."""
+"""Polls scheduled from the learnt duration are answered this fraction after the predicted end."""
+RTT_WEIGHT = 0.3
+"""Weight of a new poll round trip in the per-origin estimate."""
 SCOUT_LEAD = 0.10
 """A scout's first poll goes out this fraction before the predicted end."""
 REFINE_BELOW = 20
@@ -190,6 +194,8 @@ class Poller:
         self._ready: dict[str, deque[tuple[_Op, int]]] = defaultdict(deque)
         self._in_flight: dict[str, int] = defaultdict(int)
         self._learnt: dict[tuple[str, str], _Learnt] = defaultdict(_Learnt)
+        self._rtt: dict[str, float] = {}
+        """origin → how long a poll takes there, send to answer (an EWMA)."""
         self._seq = itertools.count()
         self._counters = _Counters()
         self._wake = asyncio.Event()
@@ -282,7 +288,14 @@ class Poller:
             lead = BOUND_PROBE_LEAD if learnt.bound_only else SCOUT_LEAD
             expected = learnt.duration * (1 - lead)
             op.expected_end = None
+        else:
+            expected -= self._ahead(req.origin, learnt.duration)
         return max(op.not_before, req.started_at + min(expected, self._max_interval))
+
+    def _ahead(self, origin: str, predicted: float) -> float:
+        """How much earlier than the guarded end to send a poll: its round trip at `origin`, at most
+        the guard (`GUARD` of the `predicted` duration), so that it never leaves before the end."""
+        return min(self._rtt.get(origin, 0.0), GUARD * predicted)
 
     def _next_due(self, op: _Op, now: float, percent: int | None) -> float:
         """When to poll an operation that just said "running" (with `percent` done, maybe)."""
@@ -315,6 +328,8 @@ class Poller:
             delay = max(delay, elapsed * min(MISS_STEP * 2 ** (op.misses - 1), MAX_MISS_STEP))
         delay = min(max(delay, self._min_interval), self._max_interval)
         op.expected_end = elapsed + delay if expects_end else None
+        if expects_end and not op.misses:
+            delay = max(delay - self._ahead(op.req.origin, elapsed + delay), self._min_interval)
         return max(now + delay, op.not_before)
 
     def _backoff(self, op: _Op, exc: RegionSyncError, now: float) -> float:
@@ -486,6 +501,7 @@ class Poller:
     async def _poll(self, op: _Op) -> None:
         self._counters.polls[op.req.origin] += 1
         op.polls += 1
+        sent = self._clock()
         try:
             status = await op.req.poll()
         except RegionSyncError as exc:
@@ -493,6 +509,9 @@ class Poller:
         except Exception as exc:  # a bug or an unexplained failure: this wait fails, the others go on
             self._settle(op, error=exc)
         else:
+            took = self._clock() - sent
+            before = self._rtt.get(op.req.origin)
+            self._rtt[op.req.origin] = took if before is None else before + RTT_WEIGHT * (took - before)
             self._answered(op, status)
 
     def _poll_done(self, op: _Op, task: asyncio.Task[None]) -> None:

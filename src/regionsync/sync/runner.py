@@ -127,16 +127,19 @@ class Runner:
         return jobs
 
     async def run(self, pair: ResourcePair, jobs: list[Job]) -> list[Job]:
-        """Run (or resume) `jobs` with at most `concurrency` at once; returns their final records."""
-        gate = asyncio.Semaphore(self.concurrency)
+        """Run (or resume) `jobs` with at most `concurrency` at work at once; returns their final
+        records. As many again may run their preparing steps (authorize) meanwhile, so that a slot
+        a finished copy frees is taken at once by a job whose copy can start."""
+        slots = asyncio.Semaphore(self.concurrency)
+        entry = asyncio.Semaphore(2 * self.concurrency)
 
         async def one(job: Job) -> Job:
-            async with gate:
-                return await self.run_job(pair, job)
+            async with entry:
+                return await self.run_job(pair, job, slots=slots)
 
         return list(await asyncio.gather(*(one(j) for j in jobs)))
 
-    async def run_job(self, pair: ResourcePair, job: Job) -> Job:
+    async def run_job(self, pair: ResourcePair, job: Job, *, slots: asyncio.Semaphore | None = None) -> Job:
         """Drive one job to a finished state from wherever its journal says it stopped.
 
         One rule for how a job ends (DESIGN.md decision 14): `failed` only when the service said
@@ -158,7 +161,7 @@ class Runner:
         self._indices[job.id] = max((s.index for s in fresh.steps), default=-1) + 1
         self.heartbeat.add(job.id)
         try:
-            return await self._run_owned(pair, fresh)
+            return await self._run_owned(pair, fresh, slots)
         finally:
             self.heartbeat.remove(job.id)
             self._indices.pop(job.id, None)
@@ -167,11 +170,12 @@ class Runner:
                 self.leases.release(job.id)
             self._ended.discard(job.id)
 
-    async def _run_owned(self, pair: ResourcePair, fresh: Job) -> Job:
+    async def _run_owned(self, pair: ResourcePair, fresh: Job, slots: asyncio.Semaphore | None) -> Job:
         job = fresh
         self.journal.update_job(job.id, state=JobState.RUNNING)
+        slot = _Slot(slots)
         try:
-            return await self._drive(pair, fresh)
+            return await self._drive(pair, fresh, slot)
         except JobStopped as stop:
             if stop.canceled:
                 self.leases.settle_canceled(job.id, stop.message)
@@ -191,11 +195,13 @@ class Runner:
             message = "regionsync stopped before it finished. `regionsync jobs resume` continues it."
             self.journal.update_job(job.id, state=JobState.INTERRUPTED, error=message)
             raise
+        finally:
+            slot.release()
         return self.journal.get_job(job.id) or fresh
 
     # -- the state machine ------------------------------------------------------------------
 
-    async def _drive(self, pair: ResourcePair, job: Job) -> Job:
+    async def _drive(self, pair: ResourcePair, job: Job, slot: _Slot) -> Job:
         source_side = job.source_side
         options = job.options
         ctx = CopyContext(
@@ -218,7 +224,11 @@ class Runner:
         position, resume = self._resume_point(job, steps)
         while position < len(steps):
             spec = steps[position]
-            self._check_stop(ctx, spec.name)
+            if not spec.prepares:
+                # A preparing step (authorize) changes nothing a cancel must prevent: the journal
+                # is looked at once the job holds its slot, before its first real step.
+                await slot.take()
+                self._check_stop(ctx, spec.name)
             if resume is None and spec.needs and spec.needs not in ctx.memory and spec.restart_from:
                 position = names.index(spec.restart_from)
                 continue
@@ -459,6 +469,25 @@ class Runner:
                 message=message,
             )
         )
+
+
+class _Slot:
+    """One job's share of the runner's `concurrency`: taken before its first step that is more
+    than preparation, held to the job's end (None: the caller runs the job outside `run`)."""
+
+    def __init__(self, slots: asyncio.Semaphore | None) -> None:
+        self._slots = slots
+        self._held = False
+
+    async def take(self) -> None:
+        if self._slots is not None and not self._held:
+            await self._slots.acquire()
+            self._held = True
+
+    def release(self) -> None:
+        if self._slots is not None and self._held:
+            self._slots.release()
+            self._held = False
 
 
 def _now() -> datetime:
