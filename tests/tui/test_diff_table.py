@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from textual.app import App, ComposeResult
 from tui_support import screen_text
 
-from regionsync.domain import Asset, AssetKind, Service, SyncStatus
-from regionsync.tui.model import DiffRow, parse_filter, row_key
+from regionsync.domain import AssetKind, Service, SyncStatus
+from regionsync.tui.model import DiffRow, SideCell, parse_filter, row_key
 from regionsync.tui.themes import THEME_VARIABLE_DEFAULTS
 from regionsync.tui.widgets.diff_table import Columns, DiffTable, PaneTitle
 
@@ -17,11 +17,11 @@ DI = Service.DOCUMENT_INTELLIGENCE
 
 
 def make_row(name: str, status: SyncStatus, *, primary: bool = True, secondary: bool = True) -> DiffRow:
-    asset = Asset(kind=AssetKind.MODEL, id=name, name=name, created=datetime(2024, 10, 2, 9, 30, tzinfo=UTC))
+    cell = SideCell(name=name, id=name, state="ready", changed_at=datetime(2024, 10, 2, 9, 30, tzinfo=UTC))
     return DiffRow(
         key=row_key(DI, AssetKind.MODEL, name), service=DI, kind=AssetKind.MODEL, name=name, status=status,
-        reason=f"{name} is {status.value}", primary=asset if primary else None,
-        secondary=asset if secondary else None,
+        reason=f"{name} is {status.value}", primary=cell if primary else None,
+        secondary=cell if secondary else None,
     )
 
 

@@ -12,15 +12,7 @@ from regionsync.errors import RegionSyncError
 from regionsync.sync.inventory import ServiceStatus
 from regionsync.sync.pair import SideInfo
 from regionsync.tui.health import HealthMeter
-from regionsync.tui.model import (
-    JobLine,
-    SideHealth,
-    diff_row,
-    gutter_text,
-    parse_filter,
-    side_info,
-    side_label,
-)
+from regionsync.tui.model import JobLine, SideHealth, diff_row, gutter_text, parse_filter
 
 NOW = datetime(2024, 12, 2, 15, 30, tzinfo=UTC)
 
@@ -43,7 +35,7 @@ def test_filter_words_are_statuses_or_text(
     assert row_filter.statuses == frozenset(statuses) and row_filter.words == words
 
 
-def test_a_row_shows_and_searches_the_listing_s_own_assets() -> None:
+def test_a_row_shares_the_listing_s_values_and_words_them_when_drawn() -> None:
     guid = "3f2a9c1e-0000-4000-8000-000000000001"
     old = Asset(kind=AssetKind.MODEL, id=guid, name="Invoice", state="creating",
                 created=datetime(2024, 10, 2, 23, 59, tzinfo=UTC))
@@ -51,10 +43,11 @@ def test_a_row_shows_and_searches_the_listing_s_own_assets() -> None:
     row = diff_row(Service.DOCUMENT_INTELLIGENCE,
                    AssetPair(kind=AssetKind.MODEL, name="Invoice", primary=old, secondary=new,
                              status=SyncStatus.DRIFTED, reason="differs"))
-    assert row.primary is old and row.secondary is new, "the assets themselves, not copies of their fields"
+    assert row.primary is not None and row.secondary is not None
+    assert row.primary.id is old.id and row.primary.changed_at is old.created, "shared, not copied"
     assert row.key == "document-intelligence/model/Invoice" and row.ids == (guid, "Invoice")
-    assert (side_label(old), side_info(old)) == ("Invoice (3f2a9c1e)", "creating 2024-10-02")
-    assert (side_label(new), side_info(new)) == ("Invoice", "ready    2024-12-02")
+    assert (row.primary.label, row.primary.info) == ("Invoice (3f2a9c1e)", "creating 2024-10-02")
+    assert (row.secondary.label, row.secondary.info) == ("Invoice", "ready    2024-12-02")
     assert row.search_text() == f"invoice {guid}", "the name and each id once, case-folded"
     assert parse_filter("3F2A").matches(row) and parse_filter("INVOICE").matches(row)
     only_name = diff_row(Service.DOCUMENT_INTELLIGENCE,

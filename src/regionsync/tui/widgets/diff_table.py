@@ -31,8 +31,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from regionsync.domain import Asset, SyncStatus
-from regionsync.tui.model import DiffRow, RowFilter, side_info, side_label
+from regionsync.domain import SyncStatus
+from regionsync.tui.model import DiffRow, RowFilter, SideCell
 from regionsync.tui.pane_titles import PaneTitle
 
 HEADER_LINES = 2
@@ -609,13 +609,13 @@ class DiffTable(ScrollView, can_focus=True):
 
     @staticmethod
     def _side(
-        segments: list[Segment], asset: Asset | None, columns: Columns, size: int, base: Style, dim: Style
+        segments: list[Segment], cell: SideCell | None, columns: Columns, size: int, base: Style, dim: Style
     ) -> None:
-        if asset is None:
+        if cell is None:
             segments.append(Segment(" " * size, base))
             return
         name_width = columns.name_width(size)
-        segments.append(Segment(" " + _fit(side_label(asset), name_width) + " ", base))
+        segments.append(Segment(" " + _fit(cell.label, name_width) + " ", base))
         if columns.info:
-            info = side_info(asset) if columns.info >= WIDE_INFO else asset.state
+            info = cell.info if columns.info >= WIDE_INFO else cell.state
             segments.append(Segment(_fit(info, columns.info) + " ", dim))
