@@ -321,7 +321,8 @@ def status_phase(s: Settings, folder: Path, figures: list[Figure]) -> None:
         cli.add_profile("small", "list-eus", "list-wus")
         small = status_runs(cli, "small")
         peer = [sdk(folder, emulator, "list", "list-eus", "list-wus") for _ in range(ROUNDS)]
-        assert all(json.loads(r.stdout)["count"] == s.small for r in peer)
+        wire = [sdk(folder, emulator, "wire", "list-eus", "list-wus") for _ in range(ROUNDS)]
+        assert all(json.loads(r.stdout)["count"] == s.small for r in peer + wire)
         load_small = load_average()
     finally:
         emulator.stop()
@@ -334,7 +335,7 @@ def status_phase(s: Settings, folder: Path, figures: list[Figure]) -> None:
         load_big = load_average()
     finally:
         emulator.stop()
-    mine, theirs = median_of(small), median_of(peer)
+    mine, theirs, floor = median_of(small), median_of(peer), median_of(wire)
     large = median_of(big)
     rss = median_of(big, key=lambda r: r.rss_mb)
     scale = s.big / s.small
@@ -346,6 +347,22 @@ def status_phase(s: Settings, folder: Path, figures: list[Figure]) -> None:
             f"SDK listing {theirs:.2f} s (runs {spread(peer)})",
             f"≤ {TARGETS['sdk_list']} ×",
             mine / theirs <= TARGETS["sdk_list"],
+            load_small,
+        ),
+        Figure(
+            "  the wire floor / SDK 2 threads",
+            f"{floor:.2f} s = {floor / theirs:.3f} ×",
+            f"bare httpx following nextLink (runs {spread(wire)})",
+            "(no client lists faster)",
+            None,
+            load_small,
+        ),
+        Figure(
+            f"status {s.small:,}/side / the wire floor",
+            f"{mine:.2f} s = {mine / floor:.3f} ×",
+            f"wire floor {floor:.2f} s",
+            "(reported)",
+            None,
             load_small,
         ),
         Figure(

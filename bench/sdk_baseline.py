@@ -5,9 +5,12 @@ Run as its own process by peer_bench.py (so that, like the CLI, its time include
     python bench/sdk_baseline.py copy   SPEC.json   # thread pool: authorize, begin_copy_model_to, result()
     python bench/sdk_baseline.py serial SPEC.json   # the documented flow, one model after another
     python bench/sdk_baseline.py list   SPEC.json   # list the models of both sides, 2 threads
+    python bench/sdk_baseline.py wire   SPEC.json   # the wire floor: bare httpx, both sides at once
 
 SPEC.json: {"source": {"endpoint", "key"}, "target": {"endpoint", "key"}, "models": [...],
-"concurrency": 16}. The SDK is azure-ai-documentintelligence (the `test` extra), at its defaults
+"concurrency": 16}. `wire` is no peer but the floor of any listing client: one asyncio process that
+only follows `nextLink` on both sides at once (no objects, no output) — what the pages cost on the
+wire, start-up included. The SDK is azure-ai-documentintelligence (the `test` extra), at its defaults
 (it polls every second when the service sends no Retry-After, as Azure's copies do not). Prints one
 JSON line: {"seconds": ..., "count": ...}.
 """
@@ -62,7 +65,33 @@ def list_both(spec: dict[str, Any]) -> int:
     return len(primary | secondary)
 
 
-MODES = {"copy": copy_pool, "serial": copy_serial, "list": list_both}
+def wire_floor(spec: dict[str, Any]) -> int:
+    import asyncio
+
+    import httpx
+
+    async def side(client: httpx.AsyncClient, info: dict[str, str]) -> set[str]:
+        url: str | None = info["endpoint"].rstrip("/") + "/documentintelligence/documentModels"
+        params: dict[str, str] | None = {"api-version": "2024-11-30"}
+        ids: set[str] = set()
+        while url:
+            headers = {"Ocp-Apim-Subscription-Key": info["key"]}
+            page = (await client.get(url, params=params, headers=headers)).json()
+            ids.update(m["modelId"] for m in page["value"] if not m["modelId"].startswith("prebuilt-"))
+            url, params = page.get("nextLink"), None
+        return ids
+
+    async def both() -> int:
+        async with httpx.AsyncClient() as client:
+            primary, secondary = await asyncio.gather(
+                side(client, spec["source"]), side(client, spec["target"])
+            )
+        return len(primary | secondary)
+
+    return asyncio.run(both())
+
+
+MODES = {"copy": copy_pool, "serial": copy_serial, "list": list_both, "wire": wire_floor}
 
 
 def main() -> int:
