@@ -9,7 +9,7 @@ import gc
 from tui_support import SIZE, Dashboard, footer_settled, screen_text, settle, until
 
 from regionsync.domain import AssetKind, JobState, ProgressEvent, Service
-from regionsync.tui.app import reading_listings
+from regionsync.tui.app import collector_paused
 from regionsync.tui.messages import JobProgress
 from regionsync.tui.model import JobLine, row_key
 from regionsync.tui.widgets.footer import KeysFooter
@@ -94,9 +94,9 @@ async def test_a_refresh_pauses_the_collector_only_while_it_reads(dashboard: Das
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert gc.isenabled(), "the collector runs again once the listings are read"
-        with reading_listings():
+        with collector_paused():
             assert not gc.isenabled()
-            with reading_listings():  # a pre-flight while a refresh reads: one pause
+            with collector_paused():  # a pre-flight while a refresh reads: one pause
                 assert not gc.isenabled()
             assert not gc.isenabled(), "the outer read still runs"
         assert gc.isenabled()

@@ -47,7 +47,7 @@ from regionsync.tui.model import (
     DiffRow,
     SideHealth,
     narrow_plans,
-    readiness_text,
+    profile_readiness,
     rows_of,
 )
 from regionsync.tui.pane_titles import pane_titles
@@ -109,24 +109,24 @@ def utc_now() -> datetime:
 
 
 class _CollectorPause:
-    """How many listings are being read now, and whether the collector was on before the first."""
+    """How many bulk builds run now, and whether the collector was on before the first."""
 
     depth = 0
     resume = False
 
 
 @contextmanager
-def reading_listings() -> Iterator[None]:
-    """While the engine reads both sides' listings, keep the cyclic garbage collector from running.
+def collector_paused() -> Iterator[None]:
+    """While listings are read, or turned into rows, keep the cyclic garbage collector from running.
 
-    A listing of tens of thousands of assets allocates hundreds of thousands of objects that all live
-    until the next refresh; the collector, started by the count of allocations, walks the whole heap
-    again and again while they are built and finds nothing to free (measured: two full collections of
-    ~120 ms in a 1.8 s start at 20,000 rows a side, ~460 ms at 50,000). Once read, one collection of
-    the young generations only frees the cycles the reading left (its requests' and tasks', ~10,000
-    objects: ~25 ms, the old heap is not walked), and what survives is frozen as `_settle_heap`
-    freezes it after a refresh, so the pause is not paid back by a full collection right after.
-    Overlapping reads (a refresh and a pre-flight) share one pause. Reference counting frees
+    A listing of tens of thousands of assets, and its rows, are hundreds of thousands of objects that
+    all live until the next refresh; the collector, started by the count of allocations, walks the
+    whole heap again and again while they are built and finds nothing to free (measured: two full
+    collections of ~120 ms in a 1.8 s start at 20,000 rows a side, ~460 ms at 50,000). At the end,
+    one collection of the young generations only frees the cycles the build left (a listing's
+    requests and tasks: ~10,000 objects; the old heap is not walked), and what survives is frozen as
+    `_settle_heap` freezes it, so the pause is not paid back by a full collection right after.
+    Overlapping builds (a refresh and a pre-flight) share one pause. Reference counting frees
     everything else as usual meanwhile.
     """
     if _CollectorPause.depth == 0:
@@ -410,7 +410,7 @@ class RegionSyncApp(App[None]):
     async def _refresh(self) -> None:
         assert self.session is not None
         self.meter.start()
-        with reading_listings():
+        with collector_paused():
             statuses = await self.session.status()
         self.post_message(InventoryRefreshed(statuses, self.meter.summary(statuses, self.now()),
                                               self._watched_words()))
@@ -446,7 +446,7 @@ class RegionSyncApp(App[None]):
             return
         copyable = 0
         shown = main.jobs_panel.lines
-        with self.batch_update():
+        with collector_paused(), self.batch_update():
             for status in message.statuses:
                 for kind_diff in status.kinds:
                     if not main.has_kind(kind_diff.kind):
@@ -457,9 +457,8 @@ class RegionSyncApp(App[None]):
             self._copyable_count = copyable
             self._show_pane_titles()
             main.header.show_health(message.health)
-            ready_text = readiness_text(message.statuses, self.now())
-            complete = all(s.readiness.complete for s in message.statuses)
-            main.header.show_readiness(ready_text, complete=complete)
+            ready = profile_readiness(message.statuses)  # complete exactly when each service's is
+            main.header.show_readiness(ready.words(now=self.now()), complete=ready.complete)
             main.header.show_watched(message.watched)
         self._bindings_changed()
         self._settle_heap()
@@ -627,7 +626,7 @@ class RegionSyncApp(App[None]):
     async def _plan(self, intent: CopyIntent) -> None:
         assert self.session is not None
         self.meter.start()
-        with reading_listings():
+        with collector_paused():
             statuses = await self.session.status()
         self.post_message(InventoryRefreshed(statuses, self.meter.summary(statuses, self.now()),
                                               self._watched_words()))

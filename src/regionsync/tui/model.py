@@ -25,7 +25,7 @@ from regionsync.domain import (
     Side,
     SyncStatus,
 )
-from regionsync.sync.compare import readiness
+from regionsync.sync.compare import Readiness, readiness
 from regionsync.sync.inventory import KindDiff, ServiceStatus
 
 if TYPE_CHECKING:
@@ -418,13 +418,13 @@ def short_words(text: str) -> str:
     return f"{short} — {todo}" if todo else short
 
 
-def readiness_text(statuses: Sequence[ServiceStatus], now: datetime) -> str:
-    """`failover readiness 41/47 · oldest gap 3 h 12 min` over every service of the profile: how many
-    of the primary's assets the secondary could serve now, and the recovery point."""
+def profile_readiness(statuses: Sequence[ServiceStatus]) -> Readiness:
+    """Failover readiness over every service of the profile (`failover readiness 41/47 · oldest gap
+    3 h 12 min`): how many of the primary's assets the secondary could serve now, and the recovery
+    point. Complete exactly when every service's is (a service's servable never exceeds its total)."""
     pairs = [p for s in statuses for p in s.pairs]
     listings = [(k.source, k.target) for s in statuses for k in s.kinds]
-    ready = readiness(pairs, listings)
-    return ready.words(now=now)
+    return readiness(pairs, listings)
 
 
 # --------------------------------------------------------------------------------------------- jobs
