@@ -20,6 +20,12 @@ def test_status_is_a_diff_with_exit_code_1_then_0_after_sync(cli: Cli, emulator:
     assert synced.returncode == 0, synced.stdout + synced.stderr
     assert "2 copied, 0 failed, 0 refused." in synced.stdout
     assert emulator.asset_names(SECONDARY) == ["invoice", "old-forms", "receipt"]
+    # In a pipe: a plain line per finished job on stderr, one line per job on stdout (no table).
+    ended = sorted(line for line in synced.stderr.splitlines() if line.endswith(" copied"))
+    assert ended == ["═ invoice copied", "═ receipt copied"], synced.stderr
+    jobs = [line.split() for line in synced.stdout.splitlines() if " succeeded model " in line]
+    assert sorted(words[3] for words in jobs) == ["invoice", "receipt"], synced.stdout
+    assert not any(box in synced.stdout for box in "┃│┏━"), synced.stdout
 
     again = cli.run("status", "--json")
     assert again.returncode == 0, again.stderr

@@ -280,6 +280,31 @@ async def test_learning_cuts_polls_without_detecting_completion_late() -> None:
     await poller.aclose()
 
 
+async def test_polls_leave_ahead_by_their_round_trip_and_still_arrive_after_the_end() -> None:
+    """The status a poll reads is the service's when the poll arrives: once the round trip is known,
+    the poll is sent that much earlier (at most the 2 % guard), so it arrives at the guarded end."""
+    sim = SimClock()
+    poller = make_poller(sim, default_interval=5.0)
+    ops: list[FakeOperation] = []
+    trip = 0.3  # every poll takes 0.3 s to reach the service
+
+    async def one(i: int) -> None:
+        await sim.sleep(i * 1.5)
+        op = FakeOperation(sim, 20.0, latency=trip)
+        ops.append(op)
+        assert (await poller.wait(op.request(f"copy{i}"))).state is JobState.SUCCEEDED
+
+    await sim.run(asyncio.gather(*(one(i) for i in range(30))))
+    learnt = ops[5:]
+    expected = poller.expected_duration(ORIGIN, KIND)
+    assert expected is not None and expected >= 20.0
+    assert min(op.polls[-1] + trip - op.ends_at for op in learnt) >= 0, "never read before the end"
+    sent_at = [op.started + expected * 1.02 - trip for op in learnt]  # the guarded end, less the trip
+    assert [op.polls for op in learnt] == [[pytest.approx(t)] for t in sent_at], "one poll each, sent ahead"
+    assert sum(len(op.polls) for op in learnt) <= 1.1 * len(learnt)
+    await poller.aclose()
+
+
 async def test_a_batch_accepted_together_sends_one_probe_then_polls_at_the_learnt_end() -> None:
     sim = SimClock()
     poller = make_poller(sim, default_interval=5.0)
