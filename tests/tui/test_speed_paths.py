@@ -1,6 +1,6 @@
 """The dashboard's fast paths show exactly what the slow ones would: the footer updated in place,
-job rows that repaint only when in view, the filter input, the collector paused only while listings are
-read."""
+job rows that repaint only when in view, the filter input, full collections held off only while
+listings are read."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import gc
 from tui_support import SIZE, Dashboard, footer_settled, screen_text, settle, until
 
 from regionsync.domain import AssetKind, JobState, ProgressEvent, Service
-from regionsync.tui.app import collector_paused
+from regionsync.tui.app import FULL_COLLECTIONS_OFF, young_collections_only
 from regionsync.tui.messages import JobProgress
 from regionsync.tui.model import JobLine, row_key
 from regionsync.tui.widgets.footer import KeysFooter
@@ -89,17 +89,18 @@ async def test_a_filter_typed_key_by_key_is_applied_in_full(dashboard: Dashboard
         assert names == {"purchase-order"}
 
 
-async def test_a_refresh_pauses_the_collector_only_while_it_reads(dashboard: Dashboard) -> None:
+async def test_a_refresh_holds_off_full_collections_only_while_it_builds(dashboard: Dashboard) -> None:
     app = dashboard.app(auto_refresh=0)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert gc.isenabled(), "the collector runs again once the listings are read"
-        with collector_paused():
-            assert not gc.isenabled()
-            with collector_paused():  # a pre-flight while a refresh reads: one pause
-                assert not gc.isenabled()
-            assert not gc.isenabled(), "the outer read still runs"
-        assert gc.isenabled()
+        usual = gc.get_threshold()
+        assert usual[2] != FULL_COLLECTIONS_OFF, "the thresholds are back once the listings are read"
+        with young_collections_only():
+            assert gc.get_threshold() == (usual[0], usual[1], FULL_COLLECTIONS_OFF)
+            with young_collections_only():  # a pre-flight while a refresh reads: one change
+                assert gc.get_threshold()[2] == FULL_COLLECTIONS_OFF
+            assert gc.get_threshold()[2] == FULL_COLLECTIONS_OFF, "the outer build still runs"
+        assert gc.get_threshold() == usual and gc.isenabled()
         app.action_refresh()
         await settle(pilot)
-        assert gc.isenabled()
+        assert gc.get_threshold() == usual

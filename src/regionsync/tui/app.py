@@ -108,39 +108,43 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class _CollectorPause:
-    """How many bulk builds run now, and whether the collector was on before the first."""
+class _YoungOnly:
+    """How many bulk builds run now, and the collector's thresholds before the first."""
 
     depth = 0
-    resume = False
+    thresholds: tuple[int, int, int] = (700, 10, 10)
+
+
+FULL_COLLECTIONS_OFF = 1_000_000
+"""The third generation's threshold while a bulk build runs: no full collection before it ends."""
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """While listings are read, or turned into rows, keep the cyclic garbage collector from running.
+def young_collections_only() -> Iterator[None]:
+    """While listings are read, or turned into rows, the cyclic garbage collector collects only its
+    young generations: never the whole heap.
 
     A listing of tens of thousands of assets, and its rows, are hundreds of thousands of objects that
-    all live until the next refresh; the collector, started by the count of allocations, walks the
-    whole heap again and again while they are built and finds nothing to free (measured: two full
-    collections of ~120 ms in a 1.8 s start at 20,000 rows a side, ~460 ms at 50,000). At the end,
-    one collection of the young generations only frees the cycles the build left (a listing's
-    requests and tasks: ~10,000 objects; the old heap is not walked), and what survives is frozen as
-    `_settle_heap` freezes it, so the pause is not paid back by a full collection right after.
-    Overlapping builds (a refresh and a pre-flight) share one pause. Reference counting frees
-    everything else as usual meanwhile.
+    all live until the next refresh; full collections, started by the count of objects that survive
+    the young ones, walk the whole heap again and again while they are built and find nothing to free
+    (measured: two of ~120 ms in a 1.8 s start at 20,000 rows a side, ~460 ms at 50,000). The young
+    collections go on, so the short-lived cycles of the build (each page's request and response) are
+    freed as before and memory does not grow. At the end what survives is frozen as `_settle_heap`
+    freezes it, so the build is not walked by one full collection right after. Overlapping builds
+    (a refresh and a pre-flight) share the one change of thresholds.
     """
-    if _CollectorPause.depth == 0:
-        _CollectorPause.resume = gc.isenabled()
-        gc.disable()
-    _CollectorPause.depth += 1
+    if _YoungOnly.depth == 0:
+        _YoungOnly.thresholds = gc.get_threshold()
+        young, middle, _old = _YoungOnly.thresholds
+        gc.set_threshold(young, middle, FULL_COLLECTIONS_OFF)
+    _YoungOnly.depth += 1
     try:
         yield
     finally:
-        _CollectorPause.depth -= 1
-        if _CollectorPause.depth == 0 and _CollectorPause.resume:
-            gc.collect(1)
+        _YoungOnly.depth -= 1
+        if _YoungOnly.depth == 0:
+            gc.set_threshold(*_YoungOnly.thresholds)
             gc.freeze()
-            gc.enable()
 
 
 class RegionSyncApp(App[None]):
@@ -410,7 +414,7 @@ class RegionSyncApp(App[None]):
     async def _refresh(self) -> None:
         assert self.session is not None
         self.meter.start()
-        with collector_paused():
+        with young_collections_only():
             statuses = await self.session.status()
         self.post_message(InventoryRefreshed(statuses, self.meter.summary(statuses, self.now()),
                                               self._watched_words()))
@@ -446,7 +450,7 @@ class RegionSyncApp(App[None]):
             return
         copyable = 0
         shown = main.jobs_panel.lines
-        with collector_paused(), self.batch_update():
+        with young_collections_only(), self.batch_update():
             for status in message.statuses:
                 for kind_diff in status.kinds:
                     if not main.has_kind(kind_diff.kind):
@@ -626,7 +630,7 @@ class RegionSyncApp(App[None]):
     async def _plan(self, intent: CopyIntent) -> None:
         assert self.session is not None
         self.meter.start()
-        with collector_paused():
+        with young_collections_only():
             statuses = await self.session.status()
         self.post_message(InventoryRefreshed(statuses, self.meter.summary(statuses, self.now()),
                                               self._watched_words()))
