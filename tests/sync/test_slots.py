@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine_support import PRIMARY, Harness, di_profile, frozen_world
 from regionsync.domain import JobState, ProgressEvent
+from regionsync.sync.runner import WAITING
 
 MODELS = 7
 CONCURRENCY = 2
@@ -41,5 +42,7 @@ async def test_copies_hold_the_slots_and_the_next_authorizations_wait_ready(tmp_
     assert most_copying == CONCURRENCY, "the slots are used, and never more than them"
     assert most_ready <= CONCURRENCY, "authorizations run at most a slot's worth ahead"
     assert authorized_while_busy >= CONCURRENCY, "the next copies were authorized while both slots copied"
+    waited = [e for e in events if e.step == WAITING]
+    assert waited and all(e.step_index == 1 for e in waited), "a prepared job says it waits for a slot"
     steps = {j.asset_name: [s.name for s in j.steps] for j in jobs}
     assert all(names == ["authorize", "copy", "verify"] for names in steps.values()), steps

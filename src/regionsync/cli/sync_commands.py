@@ -444,8 +444,11 @@ class _EventSink:
         if task is None:
             task = self.progress.add_task(event.asset_name, total=100, step="")
             self.tasks[event.job_id] = task
-        pct = event.percent if event.percent is not None else self.progress.tasks[task].completed
-        self.progress.update(task, completed=pct, step=f"{event.step_index}/{event.step_count} {event.step}")
+        label = f"{event.step_index}/{event.step_count} {event.step}"
+        if event.percent is None:
+            self.progress.update(task, step=label)
+        else:
+            self.progress.update(task, completed=event.percent, step=label)
 
 
 def _ended_line(event: ProgressEvent) -> str:

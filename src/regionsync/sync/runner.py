@@ -36,6 +36,10 @@ from regionsync.sync.recipe import CopyContext, StepOutcome, StepSpec, recipe_fo
 
 ProgressSink = Callable[[ProgressEvent], None]
 
+WAITING = "waiting for a slot"
+"""The progress step of a job that is prepared (authorized) and waits for one of the `concurrency`
+slots to start its copy."""
+
 CANCEL_LOOK_EVERY = 2.0
 """Seconds (runner clock) between looks at the journal for a cancel request of one job: at every
 poll of a long operation, once for steps that follow each other quickly."""
@@ -227,6 +231,8 @@ class Runner:
             if not spec.prepares:
                 # A preparing step (authorize) changes nothing a cancel must prevent: the journal
                 # is looked at once the job holds its slot, before its first real step.
+                if slot.must_wait():
+                    self._emit(ctx.job, WAITING, position, len(steps), JobState.RUNNING)
                 await slot.take()
                 self._check_stop(ctx, spec.name)
             if resume is None and spec.needs and spec.needs not in ctx.memory and spec.restart_from:
@@ -478,6 +484,10 @@ class _Slot:
     def __init__(self, slots: asyncio.Semaphore | None) -> None:
         self._slots = slots
         self._held = False
+
+    def must_wait(self) -> bool:
+        """True when taking the slot now means waiting for another job to free one."""
+        return self._slots is not None and not self._held and self._slots.locked()
 
     async def take(self) -> None:
         if self._slots is not None and not self._held:
