@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 
 def stamp(value: datetime | None) -> str:
-    """ISO 8601 in UTC with a Z, as the services write it (empty for None)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+    """ISO 8601 in UTC to the second with a Z, as the services write it (empty for None)."""
+    return value.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z" if value else ""
 
 
 def age(since: datetime | None, now: datetime | None = None) -> str:

@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -165,15 +166,19 @@ def _json_chunks(value: Any) -> Iterator[str]:
             yield f"{', ' if n else ''}{json.dumps(str(key), ensure_ascii=False)}: "
             yield from _json_chunks(item)
         yield "}"
-    elif isinstance(value, list | Iterator):
+    elif isinstance(value, list):
         yield "["
         for n, item in enumerate(value):
             if n:
                 yield ", "
-            if isinstance(value, list):
-                yield from _json_chunks(item)
-            else:
-                yield json.dumps(item, ensure_ascii=False)
+            yield from _json_chunks(item)
+        yield "]"
+    elif isinstance(value, Iterator):
+        yield "["
+        for n, batch in enumerate(iter(lambda: list(islice(value, 256)), [])):
+            if n:
+                yield ", "
+            yield json.dumps(batch, ensure_ascii=False)[1:-1]  # 256 items at a time, without brackets
         yield "]"
     else:
         yield json.dumps(value, ensure_ascii=False)
