@@ -34,10 +34,12 @@ def test_the_display_holds_the_jobs_at_work_and_each_ended_job_leaves_a_line() -
         sink(event("invoice", "done", JobState.SUCCEEDED, percent=100))
         sink(event("payslip", "copy"))  # after a job left the display, the others go on updating
         sink(event("receipt", "failed", JobState.FAILED, message="the target refused the copy"))
-        sink(event("payslip", "interrupted", JobState.INTERRUPTED, message="westus2 is unreachable"))
+        down = "westus2 is unreachable — the region may be down — Check the region's health"
+        sink(event("payslip", "interrupted", JobState.INTERRUPTED, message=down))
         assert [t.description for t in p.tasks] == ["all copies"], "ended jobs leave the display"
         assert p.tasks[0].completed == 2, "finished jobs count; the interrupted one stays open"
     lines = screen.getvalue()
     assert "═ invoice copied" in lines
     assert "✗ receipt failed: the target refused the copy" in lines
-    assert "✗ payslip interrupted: westus2 is unreachable" in lines
+    assert "✗ payslip interrupted: westus2 is unreachable\n" in lines, "what happened, in one short line"
+    assert "Check the region" not in lines, "the advice is the summary's, once, not every job's"

@@ -457,7 +457,8 @@ def _ended_line(event: ProgressEvent) -> str:
 
     words = {"succeeded": (SyncStatus.IN_SYNC.glyph, "copied")}
     glyph, word = words.get(event.state.value, (SyncStatus.FAILED.glyph, event.state.value))
-    message = f": {event.message}" if event.message and word != "copied" else ""
+    what = (event.message or "").split(" — ")[0]  # what happened; `jobs show` and the summary say the rest
+    message = f": {what}" if what and word != "copied" else ""
     return f"{glyph} {event.asset_name} {word}{message}"
 
 
