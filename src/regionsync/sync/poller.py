@@ -302,6 +302,7 @@ class Poller:
         elapsed = now - op.req.started_at
         learnt = self._learnt[(op.req.origin, op.req.kind)].duration
         expects_end = True
+        ahead = 0.0  # sent ahead by the round trip only where the guard was added (the learnt end)
         if percent is not None and REFINE_BELOW <= percent < 100:
             # p is rounded or truncated by the service: (p - 0.5) bounds the true value from below,
             # so this predicted end is not before the real one.
@@ -312,6 +313,7 @@ class Poller:
             expects_end = False
         elif learnt is not None and learnt * (1 + GUARD) > elapsed + self._min_interval:
             delay = learnt * (1 + GUARD) - elapsed
+            ahead = self._ahead(op.req.origin, learnt)
         elif learnt is not None:
             delay = min(self._default_interval, max(learnt * SCOUT_LEAD, self._min_interval))
         elif op.not_before > now:
@@ -328,8 +330,8 @@ class Poller:
             delay = max(delay, elapsed * min(MISS_STEP * 2 ** (op.misses - 1), MAX_MISS_STEP))
         delay = min(max(delay, self._min_interval), self._max_interval)
         op.expected_end = elapsed + delay if expects_end else None
-        if expects_end and not op.misses:
-            delay = max(delay - self._ahead(op.req.origin, elapsed + delay), self._min_interval)
+        if ahead and not op.misses:
+            delay = max(delay - ahead, self._min_interval)
         return max(now + delay, op.not_before)
 
     def _backoff(self, op: _Op, exc: RegionSyncError, now: float) -> float:
