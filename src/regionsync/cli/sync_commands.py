@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from regionsync.cli.common import PLAIN_OPTION, plain_output, print_lines
+from regionsync.cli.listing_line import listing_line
 from regionsync.cli.options import (
     CONFIG,
     FROM,
@@ -88,7 +89,8 @@ def status(
 
     async def go() -> int:
         async with open_session(config, profile, service) as session:
-            statuses = await session.status(source=side)
+            with listing_line() as reading:
+                statuses = await session.status(source=side, progress=reading)
         if json_output:
             code = status_exit_code(statuses, age)
             emit_json(
@@ -147,7 +149,8 @@ def plan(
 
     async def go() -> int:
         async with open_session(config, profile, service) as session:
-            statuses = await session.status(source=side)
+            with listing_line() as reading:
+                statuses = await session.status(source=side, progress=reading)
             plans = await session.plan(
                 source=side,
                 only=only,
@@ -237,9 +240,14 @@ def sync(
         async with open_session(
             config, profile, service, on_event=events, concurrency=concurrency
         ) as session:
-            plans = await session.plan(
-                source=side, only=only, replace_drifted=replace_drifted, allow_degrade=allow_degrade
-            )
+            with listing_line() as reading:
+                plans = await session.plan(
+                    source=side,
+                    only=only,
+                    replace_drifted=replace_drifted,
+                    allow_degrade=allow_degrade,
+                    progress=reading,
+                )
             return await _carry_out(
                 session,
                 plans,
@@ -286,7 +294,8 @@ def _sync_saved(
         async with open_session(
             config, saved.profile, service, on_event=events, concurrency=concurrency
         ) as session:
-            statuses = await session.status(source=side)
+            with listing_line() as reading:
+                statuses = await session.status(source=side, progress=reading)
             plans = await session.plan(
                 source=side,
                 only=saved.only,
@@ -343,7 +352,8 @@ def copy(
         events = _EventSink(json_output)
         async with open_session(config, profile, service, on_event=events) as session:
             rename = {asset_id: new_id} if new_id else None
-            statuses = await session.status(source=side)
+            with listing_line() as reading:
+                statuses = await session.status(source=side, progress=reading)
             plans = await session.plan(
                 source=side, only=[asset_id], allow_degrade=allow_degrade, rename=rename, statuses=statuses
             )

@@ -32,6 +32,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -64,6 +65,10 @@ from regionsync.services.retry import (
 )
 
 log = logging.getLogger("regionsync.http")
+
+listing_progress: ContextVar[Callable[[int], None] | None] = ContextVar("listing_progress", default=None)
+"""Told the item count of every page a listing reads in this task (`paged`), when someone listens:
+the engine sets it around a listing to show progress on long ones; it never changes what is read."""
 
 USER_AGENT = f"regionsync/{__version__}"
 
@@ -392,6 +397,8 @@ class AzureHttp:
                     items = []
                 if not isinstance(items, list):
                     raise self._bad(f"`{items_key}` is not a list", context=context)
+                if (report := listing_progress.get()) is not None:
+                    report(len(items))
                 next_link = body.get("nextLink")
                 stop: RegionSyncError | None = None
                 if next_link and isinstance(next_link, str):

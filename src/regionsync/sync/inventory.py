@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from regionsync.domain import AssetKind, AssetPair, Service, Side
 from regionsync.errors import RegionSyncError, down_words
+from regionsync.services.http import listing_progress
 from regionsync.sync.compare import JobView, Readiness, SideListing, compare, readiness
 from regionsync.sync.pair import ResourcePair, SideInfo
 
@@ -68,16 +69,35 @@ class ServiceStatus:
         )
 
 
+ListingProgress = Callable[[Service, Side, AssetKind, int], None]
+"""Told, page by page, how many items each listing has read so far (service, side, kind, count)."""
+
+
 async def _list(
-    pair: ResourcePair, side: Side, kind: AssetKind, timer: Callable[[], float]
+    pair: ResourcePair,
+    side: Side,
+    kind: AssetKind,
+    timer: Callable[[], float],
+    progress: ListingProgress | None = None,
 ) -> tuple[SideListing | RegionSyncError, float]:
     started = timer()
+    read = 0
+
+    def page_read(count: int) -> None:
+        nonlocal read
+        read += count
+        if progress is not None:
+            progress(pair.service, side, kind, read)
+
+    token = listing_progress.set(page_read if progress is not None else None)  # this task's listing only
     try:
         listing: SideListing | RegionSyncError = SideListing(
             assets=tuple(await pair.adapter(side).list_assets(kind))
         )
     except RegionSyncError as exc:
         listing = exc
+    finally:
+        listing_progress.reset(token)
     return listing, timer() - started
 
 
@@ -88,15 +108,17 @@ async def take_inventory(
     jobs: JobView | None = None,
     memory: PairMemory | None = None,
     timer: Callable[[], float] = time.perf_counter,
+    progress: ListingProgress | None = None,
 ) -> ServiceStatus:
     """List every kind on both sides concurrently and compare them (source plays the primary).
 
     With `memory`, each successful listing is kept, a side that cannot be read is judged from its
-    last-known listing, and copies are judged by their lineage.
+    last-known listing, and copies are judged by their lineage. `progress` is told how far each
+    listing has read, page by page.
     """
     target = source.other
     kinds = list(pair.primary.kinds)
-    calls = [_list(pair, side, kind, timer) for kind in kinds for side in (source, target)]
+    calls = [_list(pair, side, kind, timer, progress) for kind in kinds for side in (source, target)]
     results = await asyncio.gather(*calls)
     src_info, dst_info = pair.info(source), pair.info(target)
     errors: dict[Side, RegionSyncError] = {}

@@ -19,7 +19,7 @@ from regionsync.errors import RegionSyncError
 from regionsync.services.base import AssetAdapter
 from regionsync.services.retry import RetrySettings
 from regionsync.sync.compare import JobView
-from regionsync.sync.inventory import ServiceStatus, take_inventory
+from regionsync.sync.inventory import ListingProgress, ServiceStatus, take_inventory
 from regionsync.sync.journal import Journal
 from regionsync.sync.last_known import PairMemory
 from regionsync.sync.leases import Leases, Owner
@@ -124,8 +124,11 @@ class SyncSession:
         """The journal's last-known listings and lineage of `pair`, seen with `source` as primary."""
         return PairMemory(self.journal, pair, source=source)
 
-    async def status(self, *, source: Side = Side.PRIMARY) -> list[ServiceStatus]:
-        """Both sides of every pair, listed concurrently and compared."""
+    async def status(
+        self, *, source: Side = Side.PRIMARY, progress: ListingProgress | None = None
+    ) -> list[ServiceStatus]:
+        """Both sides of every pair, listed concurrently and compared; `progress` is told, page by
+        page, how many items each listing has read."""
         return list(
             await asyncio.gather(
                 *(
@@ -135,6 +138,7 @@ class SyncSession:
                         jobs=self.job_view(pair, source=source),
                         memory=self.memory(pair, source=source),
                         timer=self.timer,
+                        progress=progress,
                     )
                     for pair in self.pairs
                 )
@@ -152,9 +156,10 @@ class SyncSession:
         allow_degrade: bool = False,
         rename: Mapping[str, str] | None = None,
         statuses: list[ServiceStatus] | None = None,
+        progress: ListingProgress | None = None,
     ) -> list[tuple[ResourcePair, Plan]]:
-        """What sync would do for every pair, pre-flight checks included."""
-        statuses = statuses or await self.status(source=source)
+        """What sync would do for every pair, pre-flight checks included (`progress`: see `status`)."""
+        statuses = statuses or await self.status(source=source, progress=progress)
         plans: list[tuple[ResourcePair, Plan]] = []
         for pair, status in zip(self.pairs, statuses, strict=True):
             target = pair.adapter(source.other)
