@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from regionsync.domain import Job, ProgressEvent, Side
+    from regionsync.sync.inventory import ServiceStatus
     from regionsync.sync.leases import Holder
     from regionsync.sync.pair import ResourcePair
     from regionsync.sync.plan import Plan
@@ -149,14 +150,8 @@ def plan(
 
     async def go() -> int:
         async with open_session(config, profile, service) as session:
-            with listing_line() as reading:
-                statuses = await session.status(source=side, progress=reading)
-            plans = await session.plan(
-                source=side,
-                only=only,
-                replace_drifted=replace_drifted,
-                allow_degrade=allow_degrade,
-                statuses=statuses,
+            statuses, plans = await _read_and_plan(
+                session, side, only=only, replace_drifted=replace_drifted, allow_degrade=allow_degrade
             )
         if out is not None:
             from regionsync.cli.saved_plan import plan_document, write_plan
@@ -240,14 +235,9 @@ def sync(
         async with open_session(
             config, profile, service, on_event=events, concurrency=concurrency
         ) as session:
-            with listing_line() as reading:
-                plans = await session.plan(
-                    source=side,
-                    only=only,
-                    replace_drifted=replace_drifted,
-                    allow_degrade=allow_degrade,
-                    progress=reading,
-                )
+            _, plans = await _read_and_plan(
+                session, side, only=only, replace_drifted=replace_drifted, allow_degrade=allow_degrade
+            )
             return await _carry_out(
                 session,
                 plans,
@@ -294,14 +284,12 @@ def _sync_saved(
         async with open_session(
             config, saved.profile, service, on_event=events, concurrency=concurrency
         ) as session:
-            with listing_line() as reading:
-                statuses = await session.status(source=side, progress=reading)
-            plans = await session.plan(
-                source=side,
+            statuses, plans = await _read_and_plan(
+                session,
+                side,
                 only=saved.only,
                 replace_drifted=saved.replace_drifted,
                 allow_degrade=saved.allow_degrade,
-                statuses=statuses,
             )
             moved = changes(saved, plans, statuses)
             if moved:
@@ -352,10 +340,8 @@ def copy(
         events = _EventSink(json_output)
         async with open_session(config, profile, service, on_event=events) as session:
             rename = {asset_id: new_id} if new_id else None
-            with listing_line() as reading:
-                statuses = await session.status(source=side, progress=reading)
-            plans = await session.plan(
-                source=side, only=[asset_id], allow_degrade=allow_degrade, rename=rename, statuses=statuses
+            statuses, plans = await _read_and_plan(
+                session, side, only=[asset_id], allow_degrade=allow_degrade, rename=rename
             )
             plans = [(pair, p) for pair, p in plans if p.copies or p.refusals]
             if not plans:
@@ -374,6 +360,29 @@ def copy(
             return await _carry_out(session, plans, side, events, yes=yes, replace=False)
 
     raise typer.Exit(run_async(go))
+
+
+async def _read_and_plan(
+    session: SyncSession,
+    side: Side,
+    *,
+    only: Sequence[str] | None = None,
+    replace_drifted: bool = False,
+    allow_degrade: bool = False,
+    rename: dict[str, str] | None = None,
+) -> tuple[list[ServiceStatus], list[tuple[ResourcePair, Plan]]]:
+    """Both sides read (the reading line on a terminal while it lasts), then the plan made from them."""
+    with listing_line() as reading:
+        statuses = await session.status(source=side, progress=reading)
+    plans = await session.plan(
+        source=side,
+        only=only,
+        replace_drifted=replace_drifted,
+        allow_degrade=allow_degrade,
+        rename=rename,
+        statuses=statuses,
+    )
+    return statuses, plans
 
 
 async def _carry_out(

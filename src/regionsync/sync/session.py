@@ -156,10 +156,9 @@ class SyncSession:
         allow_degrade: bool = False,
         rename: Mapping[str, str] | None = None,
         statuses: list[ServiceStatus] | None = None,
-        progress: ListingProgress | None = None,
     ) -> list[tuple[ResourcePair, Plan]]:
-        """What sync would do for every pair, pre-flight checks included (`progress`: see `status`)."""
-        statuses = statuses or await self.status(source=source, progress=progress)
+        """What sync would do for every pair, pre-flight checks included."""
+        statuses = statuses or await self.status(source=source)
         plans: list[tuple[ResourcePair, Plan]] = []
         for pair, status in zip(self.pairs, statuses, strict=True):
             target = pair.adapter(source.other)
