@@ -8,7 +8,15 @@ from pathlib import Path
 
 from rich.console import Console
 
-from engine_support import PRIMARY, SECONDARY, Harness, di_profile, frozen_world
+from engine_support import (
+    LANGUAGE_PRIMARY,
+    PRIMARY,
+    SECONDARY,
+    Harness,
+    di_profile,
+    frozen_world,
+    language_profile,
+)
 from regionsync.cli.listing_line import AFTER, listing_line, reading_words
 from regionsync.domain import AssetKind, Service, Side
 
@@ -29,6 +37,23 @@ async def test_each_listing_tells_its_count_page_by_page(tmp_path: Path) -> None
     secondary = [r for _, side, kind, r in told if side is Side.SECONDARY and kind is AssetKind.MODEL]
     assert secondary and primary[-1] - secondary[-1] == 250 - 30, "the last reports are whole listings"
     assert {service for service, *_ in told} == {Service.DOCUMENT_INTELLIGENCE}
+
+
+async def test_only_the_listing_counts_not_the_reads_that_follow_it(tmp_path: Path) -> None:
+    """A Language listing reads each project's models and deployments after the project list: those
+    reads are not assets, and are not counted."""
+    world = frozen_world()
+    profile = language_profile(world, "2023-04-01")
+    for n in range(3):
+        served = {"prod": "v2", "qa": "v1"}
+        world.add_project(LANGUAGE_PRIMARY, f"tickets-{n}", trained_models=("v1", "v2"), deployments=served)
+    h = Harness(world, profile, tmp_path / "journal.sqlite3")
+    told: list[tuple[Service, Side, AssetKind, int]] = []
+    async with h.session() as session:
+        await session.status(progress=lambda *args: told.append(args))
+    primary = [read for _, side, _, read in told if side is Side.PRIMARY]
+    assert primary == [3], "three projects listed, one page; their deployments are not counted"
+    assert {kind for _, _, kind, _ in told} == {AssetKind.PROJECT}
 
 
 def test_the_terminal_line_waits_then_follows_the_counts_and_goes() -> None:

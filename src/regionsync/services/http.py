@@ -67,8 +67,10 @@ from regionsync.services.retry import (
 log = logging.getLogger("regionsync.http")
 
 listing_progress: ContextVar[Callable[[int], None] | None] = ContextVar("listing_progress", default=None)
-"""Told the item count of every page a listing reads in this task (`paged`), when someone listens:
-the engine sets it around a listing to show progress on long ones; it never changes what is read."""
+"""Told the item count of every page of the first listing `paged` reads in this task, when someone
+listens: the engine sets it around an adapter's `list_assets` to show progress on long listings.
+That first listing consumes it, so the reads that follow (a Language project's deployments, in
+tasks started after it) are not counted as assets. It never changes what is read."""
 
 USER_AGENT = f"regionsync/{__version__}"
 
@@ -384,6 +386,9 @@ class AzureHttp:
             )
             return body, self._clock() - started
 
+        report = listing_progress.get()
+        if report is not None:
+            listing_progress.set(None)  # consumed: only this listing reports (see `listing_progress`)
         pending: asyncio.Future[tuple[Any, float]] | None = asyncio.ensure_future(fetch(url))
         try:
             while pending is not None:
@@ -397,7 +402,7 @@ class AzureHttp:
                     items = []
                 if not isinstance(items, list):
                     raise self._bad(f"`{items_key}` is not a list", context=context)
-                if (report := listing_progress.get()) is not None:
+                if report is not None:
                     report(len(items))
                 next_link = body.get("nextLink")
                 stop: RegionSyncError | None = None
