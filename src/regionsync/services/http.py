@@ -568,9 +568,7 @@ class AzureHttp:
             if decision.verdict is Verdict.RETRY:
                 await self._sleep(decision.delay)
                 continue
-            raise self._bad(
-                problem, status=status, request_id=request_id_of(response.headers), context=context
-            )
+            raise self._bad(problem, response=response, context=context)
 
     def _target(self, url: str, query: dict[str, str]) -> tuple[httpx.URL | str, dict[str, str] | None]:
         """What to hand `build_request` (URL, params): the URL with our params MERGED into its own
@@ -623,7 +621,13 @@ class AzureHttp:
         status: int | None = None,
         request_id: str | None = None,
         context: str | None = None,
+        response: httpx.Response | None = None,
+        **words: Any,
     ) -> RegionSyncError:
+        """An answer of this endpoint regionsync cannot (or will not) read; `response` gives the status
+        and request id, `words` the what/why/todo/code/retryable of an answer refused on purpose."""
+        if response is not None:
+            status, request_id = response.status_code, request_id_of(response.headers)
         return self._clean(
             bad_response(
                 self.endpoint,
@@ -632,6 +636,7 @@ class AzureHttp:
                 request_id=request_id,
                 side=self.side_label,
                 context=context or "",
+                **words,
             )
         )
 
@@ -654,66 +659,48 @@ class AzureHttp:
 
     def _too_large(self, response: httpx.Response, context: str, detail: str) -> RegionSyncError:
         shown = format_size(self.limits.max_body)
-        return self._clean(
-            bad_response(
-                self.endpoint,
-                f"{detail}; {settings.MAX_BODY_ENV} = {self.limits.max_body}",
-                status=response.status_code,
-                request_id=request_id_of(response.headers),
-                side=self.side_label,
-                context=context,
-                what=f"{{where}} sent an answer larger than {shown}; regionsync stopped reading it",
-                why="No answer regionsync asks for is that large: a proxy, a fault or a misbehaving service "
-                "sent it, and reading on could exhaust this machine's memory.",
-                todo="Try again later; if the resource really answers that much, raise "
-                f"{settings.MAX_BODY_ENV} (e.g. {settings.MAX_BODY_ENV}=64MiB).",
-                code="ResponseTooLarge",
-                retryable=False,
-            )
+        return self._bad(
+            f"{detail}; {settings.MAX_BODY_ENV} = {self.limits.max_body}",
+            response=response,
+            context=context,
+            what=f"{{where}} sent an answer larger than {shown}; regionsync stopped reading it",
+            why="No answer regionsync asks for is that large: a proxy, a fault or a misbehaving service "
+            "sent it, and reading on could exhaust this machine's memory.",
+            todo="Try again later; if the resource really answers that much, raise "
+            f"{settings.MAX_BODY_ENV} (e.g. {settings.MAX_BODY_ENV}=64MiB).",
+            code="ResponseTooLarge",
+            retryable=False,
         )
 
     def _refused(self, problem: str, response: httpx.Response, context: str) -> RegionSyncError:
         """A body whose shape is past the limits (too deep, too many items on a page): never parsed."""
         too_many = problem.startswith("a page")
-        return self._clean(
-            bad_response(
-                self.endpoint,
-                problem,
-                status=response.status_code,
-                request_id=request_id_of(response.headers),
-                side=self.side_label,
-                context=context,
-                what=f"{{where}} sent an answer regionsync refused to read: {problem}",
-                why="No answer of this API has that shape: a proxy, a fault or a misbehaving service sent "
-                "it, and reading it could exhaust this machine's memory (or its stack).",
-                todo="Try again later; if it persists, check that the endpoint is the resource itself and "
-                "not a proxy"
-                + (
-                    f"; a service that really sends such pages needs {settings.MAX_PAGE_ITEMS_ENV} raised."
-                    if too_many
-                    else "."
-                ),
-                code="PageTooLarge" if too_many else "ResponseTooDeep",
-                retryable=False,
-            )
+        raise_it = f"; a service that really sends such pages needs {settings.MAX_PAGE_ITEMS_ENV} raised."
+        return self._bad(
+            problem,
+            response=response,
+            context=context,
+            what=f"{{where}} sent an answer regionsync refused to read: {problem}",
+            why="No answer of this API has that shape: a proxy, a fault or a misbehaving service sent "
+            "it, and reading it could exhaust this machine's memory (or its stack).",
+            todo="Try again later; if it persists, check that the endpoint is the resource itself and "
+            "not a proxy" + (raise_it if too_many else "."),
+            code="PageTooLarge" if too_many else "ResponseTooDeep",
+            retryable=False,
         )
 
     def _runaway(self, what: str, detail: str, variable: str, context: str | None) -> RegionSyncError:
         """A listing past its page or time budget."""
-        return self._clean(
-            bad_response(
-                self.endpoint,
-                detail,
-                side=self.side_label,
-                context=context or "",
-                what=what,
-                why="Each page's nextLink led to yet another page, far more than a listing of one resource "
-                "holds; a service (or a proxy) that keeps answering new links would be followed for ever.",
-                todo=f"Try again later; if it persists, report it to the service with a request id. A "
-                f"resource that truly lists that much can raise {variable}.",
-                code="ListingRunaway",
-                retryable=False,
-            )
+        return self._bad(
+            detail,
+            context=context,
+            what=what,
+            why="Each page's nextLink led to yet another page, far more than a listing of one resource "
+            "holds; a service (or a proxy) that keeps answering new links would be followed for ever.",
+            todo=f"Try again later; if it persists, report it to the service with a request id. A "
+            f"resource that truly lists that much can raise {variable}.",
+            code="ListingRunaway",
+            retryable=False,
         )
 
     def _redirected(self, response: httpx.Response, context: str) -> RegionSyncError:
@@ -723,12 +710,8 @@ class AzureHttp:
             target = str(response.request.url.join(location))
             if origin_of(target) != self._origin:
                 return host_not_allowed(target, self.endpoint, side=self.side_label, context=context)
-        return self._bad(
-            f"an unexpected redirect (HTTP {response.status_code})",
-            status=response.status_code,
-            request_id=request_id_of(response.headers),
-            context=context,
-        )
+        detail = f"an unexpected redirect (HTTP {response.status_code})"
+        return self._bad(detail, response=response, context=context)
 
     def _unknown(self, method: str, url: str, context: str, cause: str) -> RegionSyncError:
         return outcome_unknown(
