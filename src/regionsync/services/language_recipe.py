@@ -202,13 +202,18 @@ async def _training(c: CopyContext, label: str) -> LabelTraining:
     plan = await _plan(c)
     training = plan.training(label)
     if training is None:
-        raise RegionSyncError(
-            what=f"The plan of {c.job.asset_name} has no training of {label}.",
-            why=f"the primary serves {_map_text(plan.deployments)}",
-            todo="run sync again: it copies what the primary serves now",
-            code="SourceChanged",
-        )
+        raise _not_planned(c, plan, f"training of {label}")
     return training
+
+
+def _not_planned(c: CopyContext, plan: TrainingPlan, what: str) -> RegionSyncError:
+    """A step of the job whose object is no longer in its plan: the primary changed what it serves."""
+    return RegionSyncError(
+        what=f"The plan of {c.job.asset_name} has no {what}.",
+        why=f"the primary serves {_map_text(plan.deployments)}",
+        todo="run sync again: it copies what the primary serves now",
+        code="SourceChanged",
+    )
 
 
 async def _start_or_find(c: CopyContext, training: LabelTraining) -> tuple[str, float | None, bool]:
@@ -294,12 +299,7 @@ def _deploy_one(deployment: str) -> Callable[[CopyContext], Awaitable[StepOutcom
         plan = await _plan(c)
         label = plan.deployments.get(deployment)
         if label is None:
-            raise RegionSyncError(
-                what=f"The plan of {c.job.asset_name} has no deployment {deployment}.",
-                why=f"the primary serves {_map_text(plan.deployments)}",
-                todo="run sync again: it copies what the primary serves now",
-                code="SourceChanged",
-            )
+            raise _not_planned(c, plan, f"deployment {deployment}")
         started = await target.deploy(_project_name(c), deployment, label)
         return StepOutcome(
             detail={"deployment": deployment, "model_label": label},
