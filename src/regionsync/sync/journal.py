@@ -230,7 +230,8 @@ def new_job_id(now_ms: int | None = None) -> str:
     return stamp + tail
 
 
-def _utcnow() -> datetime:
+def utc_now() -> datetime:
+    """The wall clock in UTC: the default clock of the journal, the runner and the watcher."""
     return datetime.now(UTC)
 
 
@@ -250,7 +251,7 @@ class Journal:
     `now` is injectable so tests get stable timestamps.
     """
 
-    def __init__(self, path: Path, *, now: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, path: Path, *, now: Callable[[], datetime] = utc_now) -> None:
         self.path = Path(path)
         self._now = now
         # A file regionsync cannot use is named and left as it is: checked before anything writes to it.

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from regionsync.domain import Asset, AssetKind, Job, JobOptions, JobState, ProgressEvent, Side, Step
 from regionsync.errors import RegionSyncError, Remedy, leaves_job_open, service_detail
 from regionsync.services.base import OperationStatus, Peer
-from regionsync.sync.journal import Journal
+from regionsync.sync.journal import Journal, utc_now
 from regionsync.sync.leases import Heartbeat, Holder, Leases
 from regionsync.sync.pair import ResourcePair, SideInfo
 from regionsync.sync.plan import Plan
@@ -93,7 +93,7 @@ class Runner:
         jobs: list[Job] = []
         target = source.other
         for copy in plan.copies:
-            now = _now()
+            now = utc_now()
             job, holder = self.leases.create(
                 Job(
                     id="",  # the journal assigns a sortable id
@@ -500,17 +500,13 @@ class _Slot:
             self._held = False
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _age(started: datetime | None) -> float:
     """Seconds since `started` (0 when unknown or in the future)."""
     if started is None:
         return 0.0
     if started.tzinfo is None:
         started = started.replace(tzinfo=UTC)
-    return max(0.0, (_now() - started).total_seconds())
+    return max(0.0, (utc_now() - started).total_seconds())
 
 
 def _peer(info: SideInfo) -> Peer:

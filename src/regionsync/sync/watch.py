@@ -26,13 +26,13 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from regionsync.domain import Job, JobState, ProgressEvent, Service, Side, SyncStatus
 from regionsync.errors import RegionSyncError
 from regionsync.present import clock
-from regionsync.sync.journal import Journal, WatcherRow, redact_text, scrub_detail
+from regionsync.sync.journal import Journal, WatcherRow, redact_text, scrub_detail, utc_now
 from regionsync.sync.leases import Owner
 
 if TYPE_CHECKING:
@@ -48,10 +48,6 @@ JITTER = 0.1
 STOPPED_BEFORE_START = (
     "regionsync watch stopped before this copy started. `regionsync jobs resume` (or the next watch) runs it."
 )
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -154,7 +150,7 @@ class Watcher:
         replace_drifted: bool = False,
         metrics: WatchMetrics | None = None,
         log: Callable[[WatchEvent], None] | None = None,
-        now: Callable[[], datetime] = _utcnow,
+        now: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
